@@ -1,0 +1,208 @@
+"""The unlocked member's keys, and every scope key they can open.
+
+Member secrets (X25519 + Ed25519 private keys) are sealed under a key derived from
+the passphrase (Argon2id) and, for members with an emergency kit, under a key
+derived from the recovery key. Scope keys are wrapped per member and key version
+and signed by whoever granted them, so a key planted by someone with write access
+to the file is refused. Locking drops every reference this object holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+
+from crypto import aead, kdf, keys, recovery
+from crypto.errors import CryptoError, DecryptionError, KdfParamsError
+from vault import errors
+from vault.codec import ctx, now
+
+
+def secrets_context(vault_id: str, member_id: str) -> bytes:
+    """AAD for a member's passphrase-sealed secrets."""
+    return ctx("member-secrets", vault_id, member_id)
+
+
+def recovery_context(vault_id: str, member_id: str) -> bytes:
+    """AAD and HKDF context for a member's recovery-sealed secrets."""
+    return ctx("member-recovery", vault_id, member_id)
+
+
+def grant_context(vault_id: str, scope_id: str, key_version: int, member_id: str) -> bytes:
+    """Context bound into a wrapped scope key."""
+    return ctx("scope-key", vault_id, scope_id, key_version, member_id)
+
+
+def grant_message(
+    vault_id: str, scope_id: str, key_version: int, member_id: str, granted_by: str, wrapped: bytes
+) -> bytes:
+    """What the granting member signs when wrapping a scope key for someone."""
+    return ctx(
+        "grant-sig",
+        vault_id,
+        scope_id,
+        key_version,
+        member_id,
+        granted_by,
+        hashlib.sha256(wrapped).digest(),
+    )
+
+
+def seal_secrets(
+    passphrase: str,
+    member_keys: keys.MemberKeys,
+    vault_id: str,
+    member_id: str,
+    params: kdf.KdfParams,
+) -> tuple[bytes, bytes]:
+    """Derive a member key from ``passphrase`` and seal the private keys; return (salt, sealed)."""
+    salt = aead.new_key()[: kdf.SALT_LENGTH]
+    member_key = kdf.derive_key(passphrase, salt, params)
+    return salt, aead.seal(member_key, member_keys.to_bytes(), secrets_context(vault_id, member_id))
+
+
+def seal_recovery(
+    secret: bytes, member_keys: keys.MemberKeys, vault_id: str, member_id: str
+) -> bytes:
+    """Seal the private keys under a key derived from a recovery secret."""
+    context = recovery_context(vault_id, member_id)
+    key = recovery.derive_wrapping_key(secret, context)
+    return aead.seal(key, member_keys.to_bytes(), context)
+
+
+def open_with_passphrase(row: sqlite3.Row, passphrase: str, vault_id: str) -> keys.MemberKeys:
+    """Open a member's secrets with their passphrase, or raise WrongPassphraseError."""
+    try:
+        params = kdf.KdfParams.from_json(row["kdf"])
+    except KdfParamsError as exc:
+        raise errors.DamagedHeaderError("the vault", str(exc)) from None
+    if row["salt"] is None or row["secrets"] is None:
+        raise errors.DamagedHeaderError("the vault", "a member has no sealed keys")
+    member_key = kdf.derive_key(passphrase, row["salt"], params)
+    try:
+        raw = aead.open_sealed(member_key, row["secrets"], secrets_context(vault_id, row["id"]))
+    except DecryptionError:
+        raise errors.WrongPassphraseError() from None
+    except CryptoError as exc:
+        raise errors.DamagedHeaderError("the vault", str(exc)) from None
+    return _checked(keys.MemberKeys.from_bytes(raw), row)
+
+
+def open_with_recovery(row: sqlite3.Row, secret: bytes, vault_id: str) -> keys.MemberKeys:
+    """Open a member's secrets with a parsed recovery secret, or raise WrongRecoveryKeyError."""
+    if row["recovery_secrets"] is None:
+        raise errors.WrongRecoveryKeyError()
+    context = recovery_context(vault_id, row["id"])
+    try:
+        raw = aead.open_sealed(
+            recovery.derive_wrapping_key(secret, context), row["recovery_secrets"], context
+        )
+    except CryptoError:
+        raise errors.WrongRecoveryKeyError() from None
+    return _checked(keys.MemberKeys.from_bytes(raw), row)
+
+
+def _checked(member_keys: keys.MemberKeys, row: sqlite3.Row) -> keys.MemberKeys:
+    """Refuse secrets that do not match the member's published public keys."""
+    if not (
+        keys.equal(member_keys.exchange_public, row["exchange_public"])
+        and keys.equal(member_keys.signing_public, row["signing_public"])
+    ):
+        raise errors.DamagedHeaderError("the vault", "a member's keys do not match their record")
+    return member_keys
+
+
+class Keyring:
+    """The unlocked member's private keys and a cache of opened scope keys."""
+
+    def __init__(self, vault_id: str, member_id: str, member_keys: keys.MemberKeys) -> None:
+        self.vault_id = vault_id
+        self.member_id = member_id
+        self.keys = member_keys
+        self._scope_keys: dict[tuple[str, int], bytes] = {}
+
+    def sign(self, message: bytes) -> bytes:
+        """Sign as the unlocked member."""
+        return self.keys.sign(message)
+
+    def remember(self, scope_id: str, key_version: int, key: bytes) -> None:
+        """Cache a scope key this member just created or received."""
+        self._scope_keys[(scope_id, key_version)] = key
+
+    def scope_key(
+        self,
+        conn: sqlite3.Connection,
+        scope_id: str,
+        key_version: int,
+        public_keys: dict[str, bytes],
+    ) -> bytes:
+        """The key of ``scope_id`` at ``key_version``, unwrapped and checked on first use.
+
+        Raises AccessDeniedError when no grant exists for this member, and
+        DamagedHeaderError when a grant is forged or damaged.
+        """
+        cached = self._scope_keys.get((scope_id, key_version))
+        if cached is not None:
+            return cached
+        row = conn.execute(
+            "SELECT wrapped, granted_by, signature FROM scope_keys "
+            "WHERE scope_id = ? AND key_version = ? AND member_id = ?",
+            (scope_id, key_version, self.member_id),
+        ).fetchone()
+        if row is None:
+            raise errors.AccessDeniedError(f"scope {scope_id}")
+        wrapped, granted_by, signature = row
+        granter = public_keys.get(granted_by)
+        message = grant_message(
+            self.vault_id, scope_id, key_version, self.member_id, granted_by, wrapped
+        )
+        try:
+            if granter is None:
+                raise CryptoError("granting member unknown")
+            keys.verify(granter, message, signature)
+            key = keys.unwrap(
+                self.keys,
+                wrapped,
+                grant_context(self.vault_id, scope_id, key_version, self.member_id),
+            )
+        except CryptoError:
+            raise errors.DamagedHeaderError(
+                "the vault", f"the key of scope {scope_id} is damaged or forged"
+            ) from None
+        self._scope_keys[(scope_id, key_version)] = key
+        return key
+
+    def grant(
+        self,
+        conn: sqlite3.Connection,
+        scope_id: str,
+        key_version: int,
+        key: bytes,
+        member_id: str,
+        exchange_public: bytes,
+    ) -> None:
+        """Wrap ``key`` for ``member_id`` and store the signed grant."""
+        wrapped = keys.wrap_for(
+            exchange_public, key, grant_context(self.vault_id, scope_id, key_version, member_id)
+        )
+        signature = self.sign(
+            grant_message(self.vault_id, scope_id, key_version, member_id, self.member_id, wrapped)
+        )
+        conn.execute(
+            "INSERT OR REPLACE INTO scope_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (scope_id, key_version, member_id, wrapped, self.member_id, now(), signature),
+        )
+
+    def readable_scopes(self, conn: sqlite3.Connection) -> set[str]:
+        """Scope ids this member holds a grant for at the scope's current key version."""
+        rows = conn.execute(
+            "SELECT s.id FROM scopes s JOIN scope_keys k ON k.scope_id = s.id "
+            "AND k.key_version = s.key_version WHERE k.member_id = ?",
+            (self.member_id,),
+        )
+        return {r[0] for r in rows}
+
+    def forget(self) -> None:
+        """Drop every key reference (Python cannot wipe immutable bytes; we drop them)."""
+        self._scope_keys.clear()
+        self.keys = None  # type: ignore[assignment]

@@ -1,0 +1,500 @@
+"""Records: create, read, update, history, diff, restore, delete, relations, templates.
+
+Every save writes a new signed, encrypted version and keeps the old ones. Delete is
+a tombstone version (restorable); restore writes the old content as a new version.
+Decrypted heads are cached per unlock in a catalog that is caught up from the
+``seq`` high-water mark, so several windows and commands can share one file; a
+damaged record is listed in ``damaged`` and never stops the rest from loading.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from vault import errors
+from vault.codec import dump, load, new_id, now
+from vault.fields import SECRET_KINDS, FieldKind
+from vault.model import Change, Record, VersionInfo
+from vault.templates import BUILTIN_TEMPLATES, Template, validate_fields
+from vault.versions import VersionRow, open_version, seal_version
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+log = logging.getLogger(__name__)
+
+TEMPLATE_TYPE = "template"
+MAX_TITLE = 500
+MAX_TAG = 64
+_QUALIFIED = ", ".join("v." + c.strip() for c in VersionRow.COLUMNS.split(","))
+
+
+def clean_title(title: str) -> str:
+    """Collapse white space and check length; raise ValidationError if empty."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise errors.ValidationError({"title": "must not be empty"})
+    if len(title) > MAX_TITLE:
+        raise errors.ValidationError({"title": f"is longer than {MAX_TITLE} characters"})
+    return title
+
+
+def clean_tags(tags: Iterable[str]) -> tuple[str, ...]:
+    """Strip, drop empties and duplicates (any case), keep order."""
+    seen: dict[str, str] = {}
+    for tag in tags:
+        tag = " ".join(str(tag).split())
+        if not tag:
+            continue
+        if len(tag) > MAX_TAG or not tag.isprintable():
+            raise errors.ValidationError(
+                {"tags": f"a tag must be 1-{MAX_TAG} printable characters"}
+            )
+        seen.setdefault(tag.casefold(), tag)
+    return tuple(seen.values())
+
+
+class RecordStore:
+    """Record operations of :class:`vault.vault.Vault` (mixed in; needs its key plumbing)."""
+
+    _conn: sqlite3.Connection
+    vault_id: str
+    shared_scope_id: str
+
+    def __init__(self) -> None:
+        self._forget_cache()
+
+    def _forget_cache(self) -> None:
+        self._catalog: dict[str, Record] = {}
+        self._catalog_seq = -1
+        self.damaged: dict[str, str] = {}
+        self._labels: dict[str, str] = {}
+        self._names: dict[str, str] = {}
+        self._user_templates: dict[str, Template] | None = None
+
+    # ------------------------------------------------------------------ reading
+
+    def _open_row(self, row: VersionRow) -> Record:
+        key = self._scope_key(row.scope_id, row.key_version)  # type: ignore[attr-defined]
+        return open_version(self.vault_id, row, key, self.public_keys().get(row.author))  # type: ignore[attr-defined]
+
+    def _version_row(self, record_id: str, number: int | None = None) -> VersionRow:
+        if number is None:
+            row = self._conn.execute(
+                f"SELECT {_QUALIFIED} FROM versions v JOIN records r ON r.id = v.record_id "  # noqa: S608
+                "AND r.head = v.number WHERE r.id = ?",
+                (record_id,),
+            ).fetchone()
+        else:
+            row = self._conn.execute(
+                f"SELECT {VersionRow.COLUMNS} FROM versions WHERE record_id = ? AND number = ?",  # noqa: S608
+                (record_id, number),
+            ).fetchone()
+        if row is None:
+            what = f"record {record_id}" + (f" version {number}" if number else "")
+            raise errors.NotFoundError(f"No {what}.")
+        return VersionRow.from_row(tuple(row))
+
+    def _with_meta(self, record: Record, meta: sqlite3.Row | tuple) -> Record:
+        return replace(record, created=meta[0], updated=meta[1])
+
+    def refresh(self, progress: Callable[[int, int], None] | None = None) -> None:
+        """Catch the catalog up with every record changed since it was last read."""
+        readable = self.readable_scopes()  # type: ignore[attr-defined]
+        rows = self._conn.execute(
+            f"SELECT {_QUALIFIED}, "  # noqa: S608
+            "r.created, r.updated, r.seq FROM records r JOIN versions v "
+            "ON v.record_id = r.id AND v.number = r.head WHERE r.seq > ? ORDER BY r.seq",
+            (self._catalog_seq,),
+        ).fetchall()
+        total = len(rows)
+        for done, row in enumerate(rows, 1):
+            version = VersionRow.from_row(tuple(row)[:10])
+            self._catalog_seq = max(self._catalog_seq, row[-1])
+            self._catalog.pop(version.record_id, None)
+            self.damaged.pop(version.record_id, None)
+            if version.scope_id not in readable:
+                continue
+            try:
+                record = self._with_meta(self._open_row(version), (row[-3], row[-2]))
+            except errors.DamagedRecordError as exc:
+                self.damaged[version.record_id] = str(exc)
+                log.warning("damaged record %s skipped", version.record_id)
+                continue
+            except errors.AccessDeniedError:
+                continue
+            self._catalog[record.id] = record
+            if progress and done % 500 == 0:
+                progress(done, total)
+        if self._catalog_seq < 0:
+            self._catalog_seq = 0
+
+    def resolve_id(self, text: str) -> str:
+        """A full record id from an id or a unique prefix of at least 4 characters."""
+        text = text.strip().lower()
+        if len(text) == 32:
+            return text
+        if len(text) < 4:
+            raise errors.NotFoundError(
+                f"No record '{text}' (give at least 4 characters of its id)."
+            )
+        rows = self._conn.execute(
+            "SELECT id FROM records WHERE id LIKE ? || '%' LIMIT 2", (text,)
+        ).fetchall()
+        if not rows:
+            raise errors.NotFoundError(f"No record '{text}'.")
+        if len(rows) > 1:
+            raise errors.AmbiguousError(f"'{text}' matches several records; give more of the id.")
+        return rows[0][0]
+
+    def get_record(self, record_id: str, version: int | None = None) -> Record:
+        """One record (its head, or a given version number), decrypted and verified."""
+        record_id = self.resolve_id(record_id)
+        row = self._version_row(record_id, version)
+        if row.scope_id not in self.readable_scopes():  # type: ignore[attr-defined]
+            raise errors.AccessDeniedError(f"record {record_id}")
+        meta = self._conn.execute(
+            "SELECT created, updated FROM records WHERE id = ?", (record_id,)
+        ).fetchone()
+        return self._with_meta(self._open_row(row), meta)
+
+    def list_records(
+        self,
+        scope_id: str | None = None,
+        type: str | None = None,
+        *,
+        include_deleted: bool = False,
+    ) -> list[Record]:
+        """Records the member can read, newest first; damaged ones are in ``damaged``."""
+        self.refresh()
+        out = [
+            r
+            for r in self._catalog.values()
+            if r.scope_id != self.shared_scope_id
+            and (scope_id is None or r.scope_id == scope_id)
+            and (type is None or r.type == type)
+            and (include_deleted or not r.deleted)
+        ]
+        out.sort(key=lambda r: (r.updated, r.id), reverse=True)
+        return out
+
+    def count_records(self) -> int:
+        """How many live records the member can read (templates excluded)."""
+        return len(self.list_records())
+
+    # ------------------------------------------------------------------ templates
+
+    def templates(self) -> dict[str, Template]:
+        """Built-in and user-defined templates by type id."""
+        if self._user_templates is None:
+            self.refresh()
+            user: dict[str, Template] = {}
+            for record in self._catalog.values():
+                if record.scope_id == self.shared_scope_id and record.type == TEMPLATE_TYPE:
+                    if record.deleted:
+                        continue
+                    try:
+                        template = Template.from_dict(load(record.fields["definition"].encode()))
+                    except (errors.VaultError, ValueError, KeyError):
+                        self.damaged[record.id] = "template definition is unreadable"
+                        continue
+                    user[template.id] = template
+            self._user_templates = user
+        return {**BUILTIN_TEMPLATES, **self._user_templates}
+
+    def template(self, type_id: str) -> Template:
+        """The template of a record type; NotFoundError names the known ones."""
+        found = self.templates().get(type_id)
+        if found is None:
+            known = ", ".join(self.templates())
+            raise errors.NotFoundError(f"No record type '{type_id}'. Known types: {known}.")
+        return found
+
+    def add_template(self, template: Template) -> Template:
+        """Store a user-defined template (shared with every member)."""
+        checked = Template.from_dict(template.to_dict())
+        if checked.id in self.templates():
+            raise errors.VaultError(f"A record type '{checked.id}' already exists.")
+        record = Record(
+            id=new_id(),
+            scope_id=self.shared_scope_id,
+            type=TEMPLATE_TYPE,
+            title=checked.name,
+            fields={"definition": dump(checked.to_dict()).decode()},
+        )
+        self._write(record, None)
+        self._user_templates = None
+        return checked
+
+    def kinds(self, record: Record) -> dict[str, FieldKind]:
+        """Every field's kind for a record: template kinds, then its custom kinds."""
+        template = self.templates().get(record.type)
+        known = {f.name: f.kind for f in template.fields} if template else {}
+        return {**known, **record.custom}
+
+    # ------------------------------------------------------------------ writing
+
+    def _write(self, record: Record, parent: VersionRow | None) -> Record:
+        """Seal, sign and store ``record`` as the next version; update the catalog."""
+        ring = self._ring()  # type: ignore[attr-defined]
+        key_version, key = self._current_key(record.scope_id)  # type: ignore[attr-defined]
+        created = now()
+        number = parent.number + 1 if parent else 1
+        with self.transaction() as conn:  # type: ignore[attr-defined]
+            seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM records").fetchone()[0]
+            row = seal_version(
+                self.vault_id,
+                record,
+                number=number,
+                vid=new_id(),
+                parent_vid=parent.vid if parent else None,
+                key=key,
+                key_version=key_version,
+                signer=ring.keys,
+                author=ring.member_id,
+                created=created,
+            )
+            conn.execute(
+                f"INSERT INTO versions ({VersionRow.COLUMNS}) VALUES ({', '.join('?' * 10)})",  # noqa: S608
+                row.as_tuple(),
+            )
+            if parent is None:
+                conn.execute(
+                    "INSERT INTO records (id, scope_id, head, head_vid, created, updated, deleted, "
+                    "seq) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        record.id,
+                        record.scope_id,
+                        number,
+                        row.vid,
+                        created,
+                        created,
+                        int(record.deleted),
+                        seq,
+                    ),
+                )
+                first = created
+            else:
+                conn.execute(
+                    "UPDATE records SET scope_id = ?, head = ?, head_vid = ?, updated = ?, "
+                    "deleted = ?, seq = ? WHERE id = ?",
+                    (
+                        record.scope_id,
+                        number,
+                        row.vid,
+                        created,
+                        int(record.deleted),
+                        seq,
+                        record.id,
+                    ),
+                )
+                first = conn.execute(
+                    "SELECT created FROM records WHERE id = ?", (record.id,)
+                ).fetchone()[0]
+        saved = replace(
+            record,
+            version=number,
+            vid=row.vid,
+            author=ring.member_id,
+            created=first,
+            updated=created,
+        )
+        if self._catalog_seq >= 0 and seq == self._catalog_seq + 1:
+            self._catalog[saved.id] = saved
+            self._catalog_seq = seq
+        return saved
+
+    def _touch(self, record_id: str) -> None:
+        """Bump a record's change counter (after adding an attachment) so indexes catch up."""
+        seq = self._conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM records").fetchone()[0]
+        self._conn.execute(
+            "UPDATE records SET seq = ?, updated = ? WHERE id = ?", (seq, now(), record_id)
+        )
+
+    def _validated(self, record: Record) -> Record:
+        template = self.template(record.type)
+        fields = validate_fields(template, record.fields, record.custom)
+        custom = {name: kind for name, kind in record.custom.items() if name in fields}
+        for name in fields:
+            if template.field(name) is None and name not in custom:
+                custom[name] = FieldKind.TEXT
+        links = tuple(dict.fromkeys(self.resolve_id(link) for link in record.links))
+        if record.id in links:
+            raise errors.ValidationError({"links": "a record cannot link to itself"})
+        for link in links:
+            self._version_row(link)
+        return replace(
+            record,
+            title=clean_title(record.title),
+            fields=fields,
+            custom=custom,
+            tags=clean_tags(record.tags),
+            links=links,
+        )
+
+    def add_record(
+        self,
+        scope_id: str,
+        type: str,
+        title: str,
+        fields: Mapping[str, str] | None = None,
+        *,
+        custom: Mapping[str, FieldKind] | None = None,
+        tags: Iterable[str] = (),
+        links: Iterable[str] = (),
+        source: str | None = None,
+    ) -> Record:
+        """Create a record in a scope (a client's, or the provider-internal one)."""
+        if scope_id == self.shared_scope_id or type == TEMPLATE_TYPE:
+            raise errors.ValidationError({"type": "use add_template for record types"})
+        self._current_key(scope_id)  # type: ignore[attr-defined]  # access check
+        record = Record(
+            id=new_id(),
+            scope_id=scope_id,
+            type=type,
+            title=title,
+            fields={k: ("" if v is None else str(v)) for k, v in (fields or {}).items()},
+            custom=dict(custom or {}),
+            tags=tuple(tags),
+            links=tuple(links),
+            source=source,
+        )
+        return self._write(self._validated(record), None)
+
+    def update_record(
+        self,
+        record_id: str,
+        *,
+        title: str | None = None,
+        fields: Mapping[str, str | None] | None = None,
+        custom: Mapping[str, FieldKind] | None = None,
+        tags: Iterable[str] | None = None,
+        links: Iterable[str] | None = None,
+        scope_id: str | None = None,
+    ) -> Record:
+        """Save a new version with the given changes; ``fields`` values of None or '' remove."""
+        current = self.get_record(record_id)
+        if current.deleted:
+            raise errors.VaultError(f"Record {current.id} is deleted; undelete it first.")
+        merged = dict(current.fields)
+        for name, value in (fields or {}).items():
+            if value is None or value == "":
+                merged.pop(name, None)
+            else:
+                merged[name] = str(value)
+        updated = replace(
+            current,
+            title=current.title if title is None else title,
+            fields=merged,
+            custom={**current.custom, **(custom or {})},
+            tags=current.tags if tags is None else tuple(tags),
+            links=current.links if links is None else tuple(links),
+            scope_id=scope_id or current.scope_id,
+        )
+        if scope_id:
+            self._current_key(scope_id)  # type: ignore[attr-defined]  # access check
+        return self._write(self._validated(updated), self._version_row(current.id))
+
+    def delete(self, record_id: str) -> Record:
+        """Tombstone a record (kept with its history; ``undelete`` brings it back)."""
+        current = self.get_record(record_id)
+        if current.deleted:
+            return current
+        return self._write(replace(current, deleted=True), self._version_row(current.id))
+
+    def undelete(self, record_id: str) -> Record:
+        """Bring a tombstoned record back as a new version."""
+        current = self.get_record(record_id)
+        if not current.deleted:
+            return current
+        return self._write(replace(current, deleted=False), self._version_row(current.id))
+
+    def restore(self, record_id: str, version: int) -> Record:
+        """Save the content of an old version as the newest version."""
+        record_id = self.resolve_id(record_id)
+        old = self.get_record(record_id, version)
+        head = self._version_row(record_id)
+        restored = replace(old, deleted=False, scope_id=head.scope_id)
+        return self._write(self._validated(restored), head)
+
+    def link(self, record_id: str, other_id: str) -> Record:
+        """Relate two records (stored on the first, shown on both)."""
+        current = self.get_record(record_id)
+        other = self.resolve_id(other_id)
+        if other in current.links:
+            return current
+        return self.update_record(current.id, links=(*current.links, other))
+
+    def unlink(self, record_id: str, other_id: str) -> Record:
+        """Remove a relation from the first record to the second."""
+        current = self.get_record(record_id)
+        other = self.resolve_id(other_id)
+        return self.update_record(current.id, links=tuple(x for x in current.links if x != other))
+
+    def backlinks(self, record_id: str) -> list[Record]:
+        """Live records that link to this one or reference it in a reference field."""
+        record_id = self.resolve_id(record_id)
+        self.refresh()
+        out = []
+        for record in self._catalog.values():
+            if record.deleted or record.id == record_id or record.scope_id == self.shared_scope_id:
+                continue
+            if record_id in record.links or record_id in record.fields.values():
+                out.append(record)
+        return sorted(out, key=lambda r: (r.type, r.title.casefold()))
+
+    # ------------------------------------------------------------------ history
+
+    def _versions(self, record_id: str) -> Iterator[VersionRow]:
+        for row in self._conn.execute(
+            f"SELECT {VersionRow.COLUMNS} FROM versions WHERE record_id = ? ORDER BY number",  # noqa: S608
+            (record_id,),
+        ):
+            yield VersionRow.from_row(tuple(row))
+
+    def history(self, record_id: str) -> list[VersionInfo]:
+        """Every version of a record, oldest first."""
+        record_id = self.resolve_id(record_id)
+        self.get_record(record_id)  # access check
+        out = []
+        for row in self._versions(record_id):
+            record = self._open_row(row)
+            out.append(
+                VersionInfo(
+                    row.number,
+                    row.vid,
+                    row.author,
+                    self.member_name(row.author),  # type: ignore[attr-defined]
+                    row.created,
+                    record.deleted,
+                    record.title,
+                )
+            )
+        return out
+
+    def diff(self, record_id: str, old: int, new: int) -> list[Change]:
+        """What changed between two versions; secret values are flagged, not hidden."""
+        a = self.get_record(record_id, old)
+        b = self.get_record(record_id, new)
+        kinds = {**self.kinds(a), **self.kinds(b)}
+        changes: list[Change] = []
+        for what, x, y in (
+            ("type", a.type, b.type),
+            ("title", a.title, b.title),
+            ("tags", ", ".join(a.tags), ", ".join(b.tags)),
+            ("links", ", ".join(a.links), ", ".join(b.links)),
+            ("deleted", str(a.deleted).lower(), str(b.deleted).lower()),
+        ):
+            if x != y:
+                changes.append(Change(what, x, y))
+        for name in dict.fromkeys([*a.fields, *b.fields]):
+            x, y = a.fields.get(name, ""), b.fields.get(name, "")
+            if x != y:
+                secret = kinds.get(name, FieldKind.TEXT) in SECRET_KINDS
+                changes.append(Change(f"field:{name}", x, y, secret))
+        return changes

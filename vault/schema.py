@@ -1,0 +1,186 @@
+"""The vault file's schema: format version, application id and numbered migrations.
+
+The format version lives in SQLite's ``user_version`` as ``major << 16 | minor`` and
+the application id marks the file as a Sitebook vault, so both can be read from the
+first 100 bytes without opening the database. A newer *major* version is refused
+before SQLite touches the file; a newer minor version only adds things we can ignore.
+
+Schema v1 already carries what later issues need without a format break: many
+members with public keys, per-scope keys wrapped per member and key version,
+version ids and parents for sync, signatures everywhere, and an audit table.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import sqlite_utils
+
+APPLICATION_ID = 0x53424B31  # "SBK1"
+FORMAT_MAJOR = 1
+FORMAT_MINOR = 0
+SQLITE_MAGIC = b"SQLite format 3\0"
+
+
+def pack_version(major: int, minor: int) -> int:
+    """Encode a format version as SQLite ``user_version``."""
+    return (major << 16) | minor
+
+
+def unpack_version(user_version: int) -> tuple[int, int]:
+    """Decode ``user_version`` into (major, minor)."""
+    return user_version >> 16, user_version & 0xFFFF
+
+
+def _migration_1(db: sqlite_utils.Database) -> None:
+    """Create the v1 schema."""
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["members"].create(
+        {
+            "id": str,
+            "created": str,
+            "status": str,  # active | invited | revoked
+            "exchange_public": bytes,
+            "signing_public": bytes,
+            "kdf": str,
+            "salt": bytes,
+            "secrets": bytes,  # AEAD(member key, private keys)
+            "recovery_secrets": bytes,  # AEAD(recovery key, private keys) or NULL
+            "profile": bytes,  # AEAD(shared scope key, name/role/...)
+            "profile_key_version": int,
+            "profile_author": str,
+            "profile_signature": bytes,
+        },
+        pk="id",
+        not_null={"created", "status", "exchange_public", "signing_public"},
+    )
+    db["scopes"].create(
+        {
+            "id": str,
+            "kind": str,  # shared | internal | client | restricted
+            "parent": str,
+            "key_version": int,
+            "created": str,
+            "label": bytes,  # AEAD(scope key, {"name": ...})
+            "label_key_version": int,
+            "label_author": str,
+            "label_signature": bytes,
+        },
+        pk="id",
+        not_null={"kind", "key_version", "created"},
+    )
+    db["scope_keys"].create(
+        {
+            "scope_id": str,
+            "key_version": int,
+            "member_id": str,
+            "wrapped": bytes,
+            "granted_by": str,
+            "created": str,
+            "signature": bytes,
+        },
+        pk=("scope_id", "key_version", "member_id"),
+        not_null={"wrapped", "granted_by", "created", "signature"},
+    )
+    db["records"].create(
+        {
+            "id": str,
+            "scope_id": str,
+            "head": int,
+            "head_vid": str,
+            "created": str,
+            "updated": str,
+            "deleted": int,
+            "seq": int,
+        },
+        pk="id",
+        not_null={"scope_id", "head", "head_vid", "created", "updated", "deleted", "seq"},
+    )
+    db["records"].create_index(["seq"], unique=True)
+    db["records"].create_index(["scope_id"])
+    db["versions"].create(
+        {
+            "record_id": str,
+            "number": int,
+            "vid": str,
+            "parent_vid": str,
+            "scope_id": str,
+            "key_version": int,
+            "author": str,
+            "created": str,
+            "body": bytes,
+            "signature": bytes,
+        },
+        pk=("record_id", "number"),
+        not_null={"vid", "scope_id", "key_version", "author", "created", "body", "signature"},
+    )
+    db["versions"].create_index(["vid"], unique=True)
+    db["attachments"].create(
+        {
+            "id": str,
+            "record_id": str,
+            "scope_id": str,
+            "key_version": int,
+            "author": str,
+            "created": str,
+            "size": int,
+            "chunks": int,
+            "file_key": bytes,  # AEAD(scope key, data key)
+            "meta": bytes,  # AEAD(data key, name/mime/size/sha256)
+            "digest": bytes,  # SHA-256 over every chunk ciphertext, in order
+            "signature": bytes,
+            "deleted": int,
+        },
+        pk="id",
+        not_null={"record_id", "scope_id", "key_version", "author", "created", "size"},
+    )
+    db["attachments"].create_index(["record_id"])
+    db["attachment_chunks"].create(
+        {"attachment_id": str, "idx": int, "data": bytes}, pk=("attachment_id", "idx")
+    )
+    db["audit"].create(
+        {
+            "seq": int,
+            "id": str,
+            "member_id": str,
+            "scope_id": str,
+            "key_version": int,
+            "created": str,
+            "prev_hash": bytes,
+            "body": bytes,
+            "signature": bytes,
+        },
+        pk="seq",
+    )
+
+
+MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
+    (1, "initial schema", _migration_1),
+]
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Bring the database to the current minor version; each step is one transaction.
+
+    Returns the migration numbers applied. The caller has already refused newer
+    major versions.
+    """
+    db = sqlite_utils.Database(conn)
+    applied: list[int] = []
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    done = 0 if current == 0 else 1 + unpack_version(current)[1]
+    for number, _name, step in MIGRATIONS:
+        if number <= done:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            step(db)
+            conn.execute(f"PRAGMA user_version = {pack_version(FORMAT_MAJOR, number - 1)}")
+            conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(number)
+    return applied

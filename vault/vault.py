@@ -1,0 +1,641 @@
+"""The vault: one encrypted SQLite file, opened, unlocked and edited through this API.
+
+The CLI and the desktop window are two faces on this class. It owns the file's
+life cycle (create, open, unlock, lock, close), members' passphrases, scopes
+(clients), and records with their history, relations and attachments. Record
+contents, client names, tags and attachment names only ever reach the file sealed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import BinaryIO
+
+from crypto import aead, kdf, keys, recovery
+from crypto.errors import CryptoError
+from vault import attachments as att
+from vault import errors, schema, storage
+from vault.codec import ctx, dump, load, new_id, now
+from vault.fields import FieldKind
+from vault.keyring import (
+    Keyring,
+    open_with_passphrase,
+    open_with_recovery,
+    seal_recovery,
+    seal_secrets,
+)
+from vault.model import Attachment, CheckReport, Client, Member, Record
+from vault.recordstore import RecordStore
+
+log = logging.getLogger(__name__)
+
+OWNER = "owner"
+Progress = Callable[[int, int], None]
+
+
+class Vault(RecordStore):
+    """An open vault file; unlock it to read or write anything encrypted."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = Path(path)
+        self._conn = conn
+        self._conn.row_factory = sqlite3.Row
+        meta = self._read_meta()
+        self.vault_id: str = meta["vault_id"]
+        self.shared_scope_id: str = meta["shared_scope"]
+        self.internal_scope_id: str = meta["internal_scope"]
+        self._default_member: str | None = meta.get("local_member")
+        self._keyring: Keyring | None = None
+        self._public: dict[str, bytes] = {}
+        self._tx_depth = 0
+        super().__init__()
+
+    # ------------------------------------------------------------------ life cycle
+
+    @classmethod
+    def create(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        name: str,
+        owner: str,
+        passphrase: str,
+        kdf_params: kdf.KdfParams | None = None,
+    ) -> tuple[Vault, str]:
+        """Create a new vault with an owner; return it unlocked and the recovery key.
+
+        The recovery key is shown to the person once and never stored in clear.
+        The file appears at ``path`` only when it is complete.
+        """
+        path = Path(path)
+        if path.exists():
+            raise errors.VaultError(f"{path} already exists; choose another file name.")
+        _check_passphrase(passphrase)
+        name = _clean_label(name, "name")
+        owner = _clean_label(owner, "owner")
+        params = (kdf_params or kdf.calibrate()).check()
+        if params.memory_kib < kdf.FLOOR_MEMORY_KIB:
+            raise errors.ValidationError({"kdf": "memory must be at least 64 MiB"})
+        tmp = path.with_name(f".{path.name}.creating")
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode = DELETE")
+            conn.execute("PRAGMA secure_delete = ON")
+            schema.migrate(conn)
+            vault_id, member_id = new_id(), new_id()
+            shared, internal = new_id(), new_id()
+            member_keys = keys.MemberKeys.generate()
+            recovery_text = recovery.generate()
+            salt, sealed = seal_secrets(passphrase, member_keys, vault_id, member_id, params)
+            ring = Keyring(vault_id, member_id, member_keys)
+            created = now()
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?)",
+                [
+                    ("vault_id", vault_id),
+                    ("shared_scope", shared),
+                    ("internal_scope", internal),
+                    ("local_member", member_id),
+                    ("created", created),
+                ],
+            )
+            conn.execute(
+                "INSERT INTO members (id, created, status, exchange_public, signing_public, kdf, "
+                "salt, secrets, recovery_secrets) VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?)",
+                (
+                    member_id,
+                    created,
+                    member_keys.exchange_public,
+                    member_keys.signing_public,
+                    params.to_json(),
+                    salt,
+                    sealed,
+                    seal_recovery(recovery.parse(recovery_text), member_keys, vault_id, member_id),
+                ),
+            )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.close()
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+            raise
+        conn.close()
+        conn = storage.connect(tmp, create=True)
+        vault = cls.__new__(cls)
+        vault.path = tmp
+        vault._conn = conn
+        conn.row_factory = sqlite3.Row
+        vault.vault_id, vault.shared_scope_id, vault.internal_scope_id = vault_id, shared, internal
+        vault._default_member = member_id
+        vault._public = {member_id: member_keys.signing_public}
+        vault._keyring = ring
+        vault._tx_depth = 0
+        RecordStore.__init__(vault)
+        with vault.transaction():
+            vault._new_scope(shared, "shared", name)
+            vault._new_scope(internal, "internal", "Provider internal")
+            vault._write_profile(member_id, {"name": owner, "role": OWNER})
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.close()
+        os.replace(tmp, path)
+        storage.fsync_dir(path.parent)
+        for suffix in ("-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                Path(f"{tmp}{suffix}").unlink()
+        opened = cls.open(path)
+        opened._keyring = Keyring(vault_id, member_id, member_keys)
+        return opened, recovery_text
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Vault:
+        """Open a vault file (locked). Refuses non-vaults and newer formats untouched."""
+        path = Path(path)
+        user_version, _ = storage.read_header(path)
+        conn = storage.connect(path)
+        try:
+            if schema.unpack_version(user_version)[1] < schema.FORMAT_MINOR:
+                schema.migrate(conn)
+            return cls(path, conn)
+        except sqlite3.Error as exc:
+            conn.close()
+            raise storage.translate(exc, path) from None
+        except BaseException:
+            conn.close()
+            raise
+
+    def _read_meta(self) -> dict[str, str]:
+        try:
+            rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
+            members = self._conn.execute("SELECT count(*) FROM members").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            translated = storage.translate(exc, self.path)
+            if isinstance(translated, errors.VaultError) and not isinstance(
+                translated, errors.NotAVaultError
+            ):
+                raise translated from None
+            raise errors.DamagedHeaderError(
+                self.path, "its tables are missing or damaged"
+            ) from None
+        meta = {row[0]: row[1] for row in rows}
+        for key in ("vault_id", "shared_scope", "internal_scope"):
+            if not meta.get(key):
+                raise errors.DamagedHeaderError(self.path, f"'{key}' is missing")
+        if members == 0:
+            raise errors.DamagedHeaderError(self.path, "it has no members")
+        return meta
+
+    def close(self) -> None:
+        """Lock and close the file."""
+        self.lock()
+        with contextlib.suppress(sqlite3.Error):
+            self._conn.close()
+
+    def __enter__(self) -> Vault:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ unlocking
+
+    @property
+    def is_unlocked(self) -> bool:
+        """True while keys are held."""
+        return self._keyring is not None
+
+    @property
+    def member_id(self) -> str:
+        """The unlocked member's id."""
+        return self._ring().member_id
+
+    def _member_row(self, member_id: str | None) -> sqlite3.Row:
+        member_id = member_id or self._default_member
+        if member_id is None:
+            rows = self._conn.execute("SELECT * FROM members WHERE status = 'active'").fetchall()
+            if len(rows) != 1:
+                raise errors.VaultError("Several members use this vault; say which one (--member).")
+            return rows[0]
+        row = self._conn.execute(
+            "SELECT * FROM members WHERE id = ? OR id LIKE ? || '%'", (member_id, member_id)
+        ).fetchone()
+        if row is None:
+            raise errors.NotFoundError(f"No member {member_id} in this vault.")
+        if row["status"] == "revoked":
+            raise errors.AccessDeniedError("this vault (the member was removed)")
+        return row
+
+    def unlock(self, passphrase: str, member_id: str | None = None) -> None:
+        """Unlock with a member's passphrase (the vault's local member by default)."""
+        row = self._member_row(member_id)
+        member_keys = open_with_passphrase(row, passphrase, self.vault_id)
+        self._keyring = Keyring(self.vault_id, row["id"], member_keys)
+        log.info("vault unlocked")
+
+    def unlock_with_recovery(self, text: str, member_id: str | None = None) -> None:
+        """Unlock with a typed recovery key from the emergency kit."""
+        try:
+            secret = recovery.parse(text)
+        except CryptoError as exc:
+            raise errors.RecoveryKeyFormatError(str(exc)) from None
+        row = self._member_row(member_id)
+        member_keys = open_with_recovery(row, secret, self.vault_id)
+        self._keyring = Keyring(self.vault_id, row["id"], member_keys)
+        log.info("vault unlocked with a recovery key")
+
+    def lock(self) -> None:
+        """Drop every key and every decrypted value held by this object."""
+        if self._keyring is not None:
+            self._keyring.forget()
+        self._keyring = None
+        self._forget_cache()
+        log.info("vault locked")
+
+    def _ring(self) -> Keyring:
+        if self._keyring is None:
+            raise errors.LockedError()
+        return self._keyring
+
+    def change_passphrase(
+        self, new_passphrase: str, kdf_params: kdf.KdfParams | None = None
+    ) -> None:
+        """Re-seal the unlocked member's keys under a new passphrase (one transaction).
+
+        Nothing else is re-encrypted; a crash leaves exactly one of old and new valid.
+        """
+        _check_passphrase(new_passphrase)
+        ring = self._ring()
+        row = self._member_row(ring.member_id)
+        params = kdf_params or kdf.KdfParams.from_json(row["kdf"])
+        salt, sealed = seal_secrets(
+            new_passphrase, ring.keys, self.vault_id, ring.member_id, params
+        )
+        with self.transaction() as conn:
+            conn.execute(
+                "UPDATE members SET kdf = ?, salt = ?, secrets = ? WHERE id = ?",
+                (params.to_json(), salt, sealed, ring.member_id),
+            )
+
+    def kdf_params(self, member_id: str | None = None) -> kdf.KdfParams:
+        """The stored key-derivation parameters of a member."""
+        return kdf.KdfParams.from_json(self._member_row(member_id)["kdf"])
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """Group writes into one atomic commit; nested calls join the outer one."""
+        if self._tx_depth:
+            self._tx_depth += 1
+            try:
+                yield self._conn
+            finally:
+                self._tx_depth -= 1
+            return
+        self._tx_depth = 1
+        try:
+            with storage.transaction(self._conn, self.path) as conn:
+                yield conn
+        except BaseException:
+            self._forget_cache()
+            raise
+        finally:
+            self._tx_depth = 0
+
+    # ------------------------------------------------------------------ members
+
+    def public_keys(self) -> dict[str, bytes]:
+        """Every member's Ed25519 public key, by member id."""
+        if not self._public:
+            self._public = {
+                row[0]: row[1]
+                for row in self._conn.execute("SELECT id, signing_public FROM members")
+            }
+        return self._public
+
+    def _write_profile(self, member_id: str, profile: Mapping[str, object]) -> None:
+        ring = self._ring()
+        key_version, key = self._current_key(self.shared_scope_id)
+        aad = ctx("member-profile", self.vault_id, member_id, key_version)
+        sealed = aead.seal(key, dump(dict(profile)), aad)
+        signature = ring.sign(
+            ctx("member-profile-sig", self.vault_id, member_id, key_version, sealed)
+        )
+        self._conn.execute(
+            "UPDATE members SET profile = ?, profile_key_version = ?, profile_author = ?, "
+            "profile_signature = ? WHERE id = ?",
+            (sealed, key_version, ring.member_id, signature, member_id),
+        )
+
+    def members(self) -> list[Member]:
+        """Members whose profiles the unlocked member can read."""
+        out = []
+        for row in self._conn.execute("SELECT * FROM members ORDER BY created"):
+            profile = self._read_profile(row)
+            out.append(
+                Member(
+                    row["id"],
+                    profile.get("name", "?"),
+                    profile.get("role", "?"),
+                    row["status"],
+                    keys.fingerprint(row["signing_public"]),
+                )
+            )
+        return out
+
+    def _read_profile(self, row: sqlite3.Row) -> dict:
+        if row["profile"] is None:
+            return {}
+        try:
+            key = self._scope_key(self.shared_scope_id, row["profile_key_version"])
+            author = self.public_keys().get(row["profile_author"])
+            if author is None:
+                raise CryptoError("unknown author")
+            keys.verify(
+                author,
+                ctx(
+                    "member-profile-sig",
+                    self.vault_id,
+                    row["id"],
+                    row["profile_key_version"],
+                    row["profile"],
+                ),
+                row["profile_signature"],
+            )
+            aad = ctx("member-profile", self.vault_id, row["id"], row["profile_key_version"])
+            return load(aead.open_sealed(key, row["profile"], aad))
+        except (CryptoError, ValueError):
+            raise errors.DamagedHeaderError(self.path, f"member {row['id']} is damaged") from None
+
+    def member_name(self, member_id: str) -> str:
+        """A member's display name, or their short id when it cannot be read."""
+        if member_id not in self._names:
+            row = self._conn.execute("SELECT * FROM members WHERE id = ?", (member_id,)).fetchone()
+            try:
+                name = self._read_profile(row).get("name") if row else None
+            except errors.VaultError:
+                name = None
+            self._names[member_id] = name or member_id[:8]
+        return self._names[member_id]
+
+    # ------------------------------------------------------------------ scopes and clients
+
+    def _new_scope(self, scope_id: str, kind: str, label: str, parent: str | None = None) -> None:
+        ring = self._ring()
+        key = aead.new_key()
+        self._conn.execute(
+            "INSERT INTO scopes (id, kind, parent, key_version, created) VALUES (?, ?, ?, 1, ?)",
+            (scope_id, kind, parent, now()),
+        )
+        me = self._conn.execute(
+            "SELECT exchange_public FROM members WHERE id = ?", (ring.member_id,)
+        ).fetchone()[0]
+        ring.grant(self._conn, scope_id, 1, key, ring.member_id, me)
+        ring.remember(scope_id, 1, key)
+        self._write_label(scope_id, label)
+
+    def _write_label(self, scope_id: str, label: str) -> None:
+        ring = self._ring()
+        key_version, key = self._current_key(scope_id)
+        sealed = aead.seal(
+            key, dump({"name": label}), ctx("scope-label", self.vault_id, scope_id, key_version)
+        )
+        signature = ring.sign(ctx("scope-label-sig", self.vault_id, scope_id, key_version, sealed))
+        self._conn.execute(
+            "UPDATE scopes SET label = ?, label_key_version = ?, label_author = ?, "
+            "label_signature = ? WHERE id = ?",
+            (sealed, key_version, ring.member_id, signature, scope_id),
+        )
+        self._labels.pop(scope_id, None)
+
+    def scope_name(self, scope_id: str) -> str:
+        """The decrypted name of a scope (client name, provider internal, vault name)."""
+        if scope_id not in self._labels:
+            row = self._conn.execute(
+                "SELECT label, label_key_version, label_author, label_signature FROM scopes "
+                "WHERE id = ?",
+                (scope_id,),
+            ).fetchone()
+            if row is None:
+                raise errors.NotFoundError(f"No client or scope {scope_id}.")
+            try:
+                key = self._scope_key(scope_id, row["label_key_version"])
+                author = self.public_keys().get(row["label_author"])
+                if author is None:
+                    raise CryptoError("unknown author")
+                keys.verify(
+                    author,
+                    ctx(
+                        "scope-label-sig",
+                        self.vault_id,
+                        scope_id,
+                        row["label_key_version"],
+                        row["label"],
+                    ),
+                    row["label_signature"],
+                )
+                label = load(
+                    aead.open_sealed(
+                        key,
+                        row["label"],
+                        ctx("scope-label", self.vault_id, scope_id, row["label_key_version"]),
+                    )
+                )["name"]
+            except (CryptoError, ValueError, KeyError, TypeError):
+                raise errors.DamagedHeaderError(
+                    self.path, f"the name of scope {scope_id} is damaged"
+                ) from None
+            self._labels[scope_id] = label
+        return self._labels[scope_id]
+
+    @property
+    def name(self) -> str:
+        """The vault's (provider's) name."""
+        return self.scope_name(self.shared_scope_id)
+
+    def _current_key(self, scope_id: str) -> tuple[int, bytes]:
+        row = self._conn.execute(
+            "SELECT key_version FROM scopes WHERE id = ?", (scope_id,)
+        ).fetchone()
+        if row is None:
+            raise errors.NotFoundError(f"No client or scope {scope_id}.")
+        return row[0], self._scope_key(scope_id, row[0])
+
+    def _scope_key(self, scope_id: str, key_version: int) -> bytes:
+        return self._ring().scope_key(self._conn, scope_id, key_version, self.public_keys())
+
+    def readable_scopes(self) -> set[str]:
+        """Scopes the unlocked member holds a current key for."""
+        return self._ring().readable_scopes(self._conn)
+
+    def clients(self) -> list[Client]:
+        """Clients the unlocked member can read, sorted by name."""
+        readable = self.readable_scopes()
+        rows = self._conn.execute("SELECT id FROM scopes WHERE kind = 'client'").fetchall()
+        found = [Client(r[0], self.scope_name(r[0])) for r in rows if r[0] in readable]
+        return sorted(found, key=lambda c: c.name.casefold())
+
+    def add_client(self, name: str) -> Client:
+        """Create a client: a new scope with its own key."""
+        name = _clean_label(name, "client name")
+        if any(c.name.casefold() == name.casefold() for c in self.clients()):
+            raise errors.VaultError(f"A client named '{name}' already exists.")
+        scope_id = new_id()
+        with self.transaction():
+            self._new_scope(scope_id, "client", name)
+        return Client(scope_id, name)
+
+    def rename_client(self, client: str, name: str) -> Client:
+        """Rename a client (its id and records stay the same)."""
+        found = self.find_client(client)
+        name = _clean_label(name, "client name")
+        with self.transaction():
+            self._write_label(found.id, name)
+        return Client(found.id, name)
+
+    def find_client(self, text: str) -> Client:
+        """Find a client by exact name (any case), id, or unique id prefix or name prefix."""
+        clients = self.clients()
+        wanted = text.strip().casefold()
+        for test in (
+            lambda c: c.id == text or c.name.casefold() == wanted,
+            lambda c: len(wanted) >= 4 and c.id.startswith(wanted),
+            lambda c: c.name.casefold().startswith(wanted),
+        ):
+            hits = [c for c in clients if test(c)]
+            if len(hits) == 1:
+                return hits[0]
+            if len(hits) > 1:
+                names = ", ".join(sorted(c.name for c in hits)[:5])
+                raise errors.AmbiguousError(f"'{text}' matches several clients: {names}.")
+        raise errors.NotFoundError(f"No client '{text}'. See 'sitebook client list'.")
+
+    def scope_for(self, client: str | None) -> str:
+        """The scope id for a client name/id, or the provider-internal scope for None."""
+        return self.internal_scope_id if client is None else self.find_client(client).id
+
+    # ------------------------------------------------------------------ attachments
+
+    def add_attachment(
+        self,
+        record_id: str,
+        source: str | os.PathLike[str] | BinaryIO,
+        name: str | None = None,
+        *,
+        mime: str | None = None,
+        progress: Progress | None = None,
+    ) -> Attachment:
+        """Encrypt a file (or open binary stream) into the vault as an attachment of a record."""
+        record = self.get_record(record_id)
+        key_version, key = self._current_key(record.scope_id)
+        ring = self._ring()
+        with contextlib.ExitStack() as stack:
+            if isinstance(source, (str, os.PathLike)):
+                source_path = Path(source)
+                try:
+                    stream: BinaryIO = stack.enter_context(source_path.open("rb"))
+                except OSError as exc:
+                    raise errors.VaultError(f"Cannot read {source_path}: {exc.strerror}.") from None
+                name = name or source_path.name
+            else:
+                stream = source
+                if not name:
+                    raise errors.ValidationError({"name": "an attachment needs a file name"})
+            with self.transaction() as conn:
+                attachment = att.add(
+                    conn,
+                    self.vault_id,
+                    ring.keys,
+                    ring.member_id,
+                    record_id=record.id,
+                    scope_id=record.scope_id,
+                    scope_key=key,
+                    key_version=key_version,
+                    source=stream,
+                    name=name,
+                    mime=mime,
+                    progress=progress,
+                )
+                self._touch(record.id)
+        return attachment
+
+    def attachments(self, record_id: str) -> list[Attachment]:
+        """Attachments of a record, oldest first."""
+        record_id = self.resolve_id(record_id)
+        out = []
+        for row in self._conn.execute(
+            "SELECT * FROM attachments WHERE record_id = ? AND deleted = 0 ORDER BY created",
+            (record_id,),
+        ):
+            key = self._scope_key(row["scope_id"], row["key_version"])
+            out.append(att.describe(self.vault_id, row, key, self.public_keys().get(row["author"])))
+        return out
+
+    def _attachment_row(self, attachment_id: str) -> sqlite3.Row:
+        rows = self._conn.execute(
+            "SELECT * FROM attachments WHERE id LIKE ? || '%' AND deleted = 0 LIMIT 2",
+            (attachment_id.lower(),),
+        ).fetchall()
+        if len(rows) != 1 or len(attachment_id) < 4:
+            raise errors.NotFoundError(f"No attachment {attachment_id}.")
+        if rows[0]["scope_id"] not in self.readable_scopes():
+            raise errors.AccessDeniedError(f"attachment {attachment_id}")
+        return rows[0]
+
+    def read_attachment(self, attachment_id: str) -> Iterator[bytes]:
+        """Stream an attachment's bytes; the whole-file check runs after the last chunk."""
+        row = self._attachment_row(attachment_id)
+        key = self._scope_key(row["scope_id"], row["key_version"])
+        return att.stream(
+            self._conn, self.vault_id, row, key, self.public_keys().get(row["author"])
+        )
+
+    def extract_attachment(self, attachment_id: str, dest: str | os.PathLike[str]) -> Path:
+        """Decrypt an attachment to ``dest`` (a file, or a folder to keep its name), atomically."""
+        dest = Path(dest)
+        if dest.is_dir():
+            row = self._attachment_row(attachment_id)
+            key = self._scope_key(row["scope_id"], row["key_version"])
+            meta = att.describe(self.vault_id, row, key, self.public_keys().get(row["author"]))
+            dest = dest / meta.name
+        try:
+            return att.write_atomically(self.read_attachment(attachment_id), dest)
+        except OSError as exc:
+            raise errors.StorageError(dest, exc.strerror or "write failed") from None
+
+    # ------------------------------------------------------------------ check
+
+    def check(self, progress: Progress | None = None) -> CheckReport:
+        """Verify every ciphertext and signature the member can read; never stop at the first."""
+        from vault.check import run_check  # check imports this module
+
+        return run_check(self, progress)
+
+
+def _check_passphrase(passphrase: str) -> None:
+    if not isinstance(passphrase, str) or len(passphrase) < 8:
+        raise errors.ValidationError({"passphrase": "use at least 8 characters"})
+
+
+def _clean_label(value: str, what: str) -> str:
+    value = " ".join((value or "").split())
+    if not value:
+        raise errors.ValidationError({what: "must not be empty"})
+    if len(value) > 200:
+        raise errors.ValidationError({what: "is longer than 200 characters"})
+    return value
+
+
+def ids(records: Iterable[Record]) -> list[str]:
+    """Record ids, in order (a small convenience for callers and tests)."""
+    return [r.id for r in records]
+
+
+__all__ = ["Client", "FieldKind", "Record", "Vault"]

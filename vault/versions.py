@@ -1,0 +1,173 @@
+"""Sealing, signing, opening and verifying one record version.
+
+A version's body is JSON sealed with AES-256-GCM under its scope key; the AAD binds
+vault, scope, record, version id and number, and key version. The author signs the
+same binding plus author, time, parent and a hash of the ciphertext, so a version
+cannot be moved, replayed under another number, or attributed to someone else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from crypto import aead, keys
+from crypto.errors import CryptoError, SignatureError
+from vault import errors
+from vault.codec import ctx, dump, load
+from vault.fields import FieldKind
+from vault.model import Record
+
+
+@dataclass(frozen=True)
+class VersionRow:
+    """The stored, still-encrypted form of a record version."""
+
+    record_id: str
+    number: int
+    vid: str
+    parent_vid: str | None
+    scope_id: str
+    key_version: int
+    author: str
+    created: str
+    body: bytes
+    signature: bytes
+
+    COLUMNS = (
+        "record_id, number, vid, parent_vid, scope_id, key_version, "
+        "author, created, body, signature"
+    )
+
+    @classmethod
+    def from_row(cls, row: sqlite3.Row | tuple) -> VersionRow:
+        """Build from a ``SELECT {COLUMNS}`` row."""
+        return cls(*row)
+
+    def as_tuple(self) -> tuple:
+        """Values in COLUMNS order, for INSERT."""
+        return (
+            self.record_id,
+            self.number,
+            self.vid,
+            self.parent_vid,
+            self.scope_id,
+            self.key_version,
+            self.author,
+            self.created,
+            self.body,
+            self.signature,
+        )
+
+
+def aad(
+    vault_id: str, scope_id: str, record_id: str, vid: str, number: int, key_version: int
+) -> bytes:
+    """Associated data of a version body."""
+    return ctx("record", vault_id, scope_id, record_id, vid, number, key_version)
+
+
+def signed_message(vault_id: str, row: VersionRow) -> bytes:
+    """What the author signs for a version."""
+    return ctx(
+        "record-sig",
+        vault_id,
+        row.scope_id,
+        row.record_id,
+        row.vid,
+        row.number,
+        row.key_version,
+        row.author,
+        row.created,
+        row.parent_vid,
+        hashlib.sha256(row.body).digest(),
+    )
+
+
+def body_of(record: Record) -> dict[str, Any]:
+    """The plaintext body stored for a record version."""
+    body: dict[str, Any] = {
+        "t": record.type,
+        "title": record.title,
+        "f": record.fields,
+        "tags": list(record.tags),
+        "links": list(record.links),
+    }
+    if record.custom:
+        body["k"] = {name: str(kind) for name, kind in record.custom.items()}
+    if record.deleted:
+        body["del"] = True
+    if record.source:
+        body["src"] = record.source
+    return body
+
+
+def seal_version(
+    vault_id: str,
+    record: Record,
+    *,
+    number: int,
+    vid: str,
+    parent_vid: str | None,
+    key: bytes,
+    key_version: int,
+    signer: keys.MemberKeys,
+    author: str,
+    created: str,
+) -> VersionRow:
+    """Encrypt and sign ``record`` as version ``number``."""
+    body = aead.seal(
+        key,
+        dump(body_of(record)),
+        aad(vault_id, record.scope_id, record.id, vid, number, key_version),
+    )
+    unsigned = VersionRow(
+        record.id, number, vid, parent_vid, record.scope_id, key_version, author, created, body, b""
+    )
+    signature = signer.sign(signed_message(vault_id, unsigned))
+    return VersionRow(*unsigned.as_tuple()[:-1], signature)
+
+
+def open_version(vault_id: str, row: VersionRow, key: bytes, author_public: bytes | None) -> Record:
+    """Verify the signature and decrypt; raise DamagedRecordError naming the record."""
+    if author_public is None:
+        raise errors.DamagedRecordError(row.record_id, "its author is unknown", row.number)
+    try:
+        keys.verify(author_public, signed_message(vault_id, row), row.signature)
+    except SignatureError:
+        raise errors.DamagedRecordError(
+            row.record_id, "its signature does not verify", row.number
+        ) from None
+    try:
+        plain = aead.open_sealed(
+            key,
+            row.body,
+            aad(vault_id, row.scope_id, row.record_id, row.vid, row.number, row.key_version),
+        )
+        body = load(plain)
+        return Record(
+            id=row.record_id,
+            scope_id=row.scope_id,
+            type=body["t"],
+            title=body["title"],
+            fields=dict(body["f"]),
+            custom={name: FieldKind(kind) for name, kind in body.get("k", {}).items()},
+            tags=tuple(body.get("tags", ())),
+            links=tuple(body.get("links", ())),
+            version=row.number,
+            vid=row.vid,
+            author=row.author,
+            updated=row.created,
+            deleted=bool(body.get("del", False)),
+            source=body.get("src"),
+        )
+    except CryptoError:
+        raise errors.DamagedRecordError(
+            row.record_id, "it cannot be decrypted", row.number
+        ) from None
+    except (ValueError, KeyError, TypeError):
+        raise errors.DamagedRecordError(
+            row.record_id, "its contents are malformed", row.number
+        ) from None
