@@ -21,7 +21,7 @@ from typing import BinaryIO
 from crypto import aead, keys
 from crypto.errors import CryptoError
 from vault import errors
-from vault.codec import ctx, dump, load, new_id, now
+from vault.codec import as_bytes, ctx, dump, load, new_id, now
 from vault.model import Attachment
 
 CHUNK_SIZE = aead.CHUNK_SIZE
@@ -43,6 +43,7 @@ def _meta_aad(vault_id: str, att_id: str) -> bytes:
 
 
 def _signed(vault_id: str, row: sqlite3.Row | dict) -> bytes:
+    blob = {name: as_bytes(row[name]) for name in ("file_key", "meta", "digest")}
     return ctx(
         "attachment-sig",
         vault_id,
@@ -54,9 +55,9 @@ def _signed(vault_id: str, row: sqlite3.Row | dict) -> bytes:
         row["created"],
         row["size"],
         row["chunks"],
-        hashlib.sha256(row["file_key"]).digest(),
-        hashlib.sha256(row["meta"]).digest(),
-        row["digest"],
+        hashlib.sha256(blob["file_key"]).digest(),
+        hashlib.sha256(blob["meta"]).digest(),
+        blob["digest"],
     )
 
 
@@ -149,14 +150,16 @@ def _open_row(
     try:
         if author_public is None:
             raise CryptoError("author unknown")
-        keys.verify(author_public, _signed(vault_id, row), row["signature"])
+        keys.verify(author_public, _signed(vault_id, row), as_bytes(row["signature"]))
         data_key = aead.open_sealed(
             scope_key,
-            row["file_key"],
+            as_bytes(row["file_key"]),
             _key_aad(vault_id, row["scope_id"], row["record_id"], row["id"], row["key_version"]),
         )
-        meta = load(aead.open_sealed(data_key, row["meta"], _meta_aad(vault_id, row["id"])))
-    except (CryptoError, ValueError):
+        meta = load(
+            aead.open_sealed(data_key, as_bytes(row["meta"]), _meta_aad(vault_id, row["id"]))
+        )
+    except (CryptoError, ValueError, TypeError):
         raise errors.DamagedRecordError(
             row["record_id"], f"attachment {row['id']} is damaged"
         ) from None
@@ -206,11 +209,12 @@ def stream(
         ).fetchone()
         if found is None:
             raise damaged
+        sealed = as_bytes(found[0])
         try:
-            plain = aead.open_chunk(data_key, found[0], chunk_aad, index, index == last)
+            plain = aead.open_chunk(data_key, sealed, chunk_aad, index, index == last)
         except CryptoError:
             raise damaged from None
-        cipher_hash.update(found[0])
+        cipher_hash.update(sealed)
         plain_hash.update(plain)
         yield plain
     extra = conn.execute(
@@ -219,7 +223,7 @@ def stream(
     ).fetchone()[0]
     if (
         extra
-        or not keys.equal(cipher_hash.digest(), row["digest"])
+        or not keys.equal(cipher_hash.digest(), as_bytes(row["digest"]))
         or plain_hash.hexdigest() != meta["sha256"]
     ):
         raise damaged

@@ -41,6 +41,20 @@ def ctx(label: str, *parts: str | int | bytes | None) -> bytes:
     return bytes(out)
 
 
+def as_bytes(value: object) -> bytes:
+    """A stored blob as bytes, even if tampering turned it into text or NULL."""
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, str):
+        return value.encode("utf-8", "surrogateescape")
+    return b""
+
+
+def text_factory(raw: bytes) -> str:
+    """Decode TEXT losslessly: a tampered, non-UTF-8 value must not crash a query."""
+    return raw.decode("utf-8", "surrogateescape")
+
+
 def dump(value: Any) -> bytes:
     """Compact JSON bytes for a plaintext body that is about to be sealed."""
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")

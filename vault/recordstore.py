@@ -318,11 +318,13 @@ class RecordStore:
 
     def _validated(self, record: Record) -> Record:
         template = self.template(record.type)
-        fields = validate_fields(template, record.fields, record.custom)
-        custom = {name: kind for name, kind in record.custom.items() if name in fields}
-        for name in fields:
-            if template.field(name) is None and name not in custom:
-                custom[name] = FieldKind.TEXT
+        declared = {
+            name: record.custom.get(name, FieldKind.TEXT)
+            for name in record.fields
+            if template.field(name) is None
+        }
+        fields = validate_fields(template, record.fields, declared)
+        custom = {name: kind for name, kind in declared.items() if name in fields}
         links = tuple(dict.fromkeys(self.resolve_id(link) for link in record.links))
         if record.id in links:
             raise errors.ValidationError({"links": "a record cannot link to itself"})

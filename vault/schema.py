@@ -155,6 +155,20 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     )
 
 
+TABLES = frozenset(
+    {
+        "meta",
+        "members",
+        "scopes",
+        "scope_keys",
+        "records",
+        "versions",
+        "attachments",
+        "attachment_chunks",
+        "audit",
+    }
+)
+
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _migration_1),
 ]

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from vault import errors, schema
+from vault.codec import text_factory
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
             isolation_level=None,
             check_same_thread=False,
         )
+        conn.text_factory = text_factory
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]

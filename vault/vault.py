@@ -173,6 +173,13 @@ class Vault(RecordStore):
 
     def _read_meta(self) -> dict[str, str]:
         try:
+            tables = {
+                r[0]
+                for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+            }
+            if not tables >= schema.TABLES:
+                missing = ", ".join(sorted(schema.TABLES - tables))
+                raise errors.DamagedHeaderError(self.path, f"tables are missing ({missing})")
             rows = self._conn.execute("SELECT key, value FROM meta").fetchall()
             members = self._conn.execute("SELECT count(*) FROM members").fetchone()[0]
         except sqlite3.DatabaseError as exc:

@@ -16,7 +16,7 @@ from typing import Any
 from crypto import aead, keys
 from crypto.errors import CryptoError, SignatureError
 from vault import errors
-from vault.codec import ctx, dump, load
+from vault.codec import as_bytes, ctx, dump, load
 from vault.fields import FieldKind
 from vault.model import Record
 
@@ -43,8 +43,10 @@ class VersionRow:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row | tuple) -> VersionRow:
-        """Build from a ``SELECT {COLUMNS}`` row."""
-        return cls(*row)
+        """Build from a ``SELECT {COLUMNS}`` row (blobs coerced, in case of tampering)."""
+        values = list(row)
+        values[8], values[9] = as_bytes(values[8]), as_bytes(values[9])
+        return cls(*values)
 
     def as_tuple(self) -> tuple:
         """Values in COLUMNS order, for INSERT."""
@@ -131,21 +133,26 @@ def seal_version(
 
 
 def open_version(vault_id: str, row: VersionRow, key: bytes, author_public: bytes | None) -> Record:
-    """Verify the signature and decrypt; raise DamagedRecordError naming the record."""
+    """Decrypt and verify the signature; raise DamagedRecordError naming the record.
+
+    Decryption is tried first only to tell a technician *what* is wrong (damaged
+    bytes versus an altered or forged version); nothing is returned unless both pass.
+    """
+    damaged = errors.DamagedRecordError
     if author_public is None:
-        raise errors.DamagedRecordError(row.record_id, "its author is unknown", row.number)
+        raise damaged(row.record_id, "its author is unknown", row.number)
+    context = aad(vault_id, row.scope_id, row.record_id, row.vid, row.number, row.key_version)
+    try:
+        plain = aead.open_sealed(key, row.body, context)
+    except CryptoError:
+        raise damaged(row.record_id, "it cannot be decrypted", row.number) from None
     try:
         keys.verify(author_public, signed_message(vault_id, row), row.signature)
     except SignatureError:
-        raise errors.DamagedRecordError(
-            row.record_id, "its signature does not verify", row.number
+        raise damaged(
+            row.record_id, "its signature does not verify (altered or forged)", row.number
         ) from None
     try:
-        plain = aead.open_sealed(
-            key,
-            row.body,
-            aad(vault_id, row.scope_id, row.record_id, row.vid, row.number, row.key_version),
-        )
         body = load(plain)
         return Record(
             id=row.record_id,
@@ -163,11 +170,5 @@ def open_version(vault_id: str, row: VersionRow, key: bytes, author_public: byte
             deleted=bool(body.get("del", False)),
             source=body.get("src"),
         )
-    except CryptoError:
-        raise errors.DamagedRecordError(
-            row.record_id, "it cannot be decrypted", row.number
-        ) from None
-    except (ValueError, KeyError, TypeError):
-        raise errors.DamagedRecordError(
-            row.record_id, "its contents are malformed", row.number
-        ) from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise damaged(row.record_id, "its contents are malformed", row.number) from None

@@ -1,0 +1,1 @@
+"""Tests mirror the packages: tests/<package>/, plus ui, reliability and e2e."""
