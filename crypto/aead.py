@@ -13,7 +13,7 @@ import struct
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from crypto.errors import DecryptionError, UnknownFormatError
+from crypto.errors import CryptoError, DecryptionError, UnknownFormatError
 
 FORMAT_GCM = 0x01
 NONCE_LENGTH = 12
@@ -29,14 +29,26 @@ def new_key() -> bytes:
     return os.urandom(KEY_LENGTH)
 
 
+def _check_key(key: bytes) -> None:
+    # AESGCM would quietly accept 16- or 24-byte keys and use AES-128/192.
+    if len(key) != KEY_LENGTH:
+        raise CryptoError("AES-256-GCM needs a 32-byte key")
+
+
 def seal(key: bytes, plaintext: bytes, aad: bytes = b"") -> bytes:
-    """Encrypt and authenticate ``plaintext`` under ``key``, binding ``aad``."""
+    """Encrypt and authenticate ``plaintext`` under ``key``, binding ``aad``.
+
+    Chunked streams (``seal_chunk``) bind position but not stream identity: every
+    stream needs its own key or a unique ``aad``.
+    """
+    _check_key(key)
     nonce = os.urandom(NONCE_LENGTH)
     return bytes([FORMAT_GCM]) + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
 
 
 def open_sealed(key: bytes, blob: bytes, aad: bytes = b"") -> bytes:
     """Decrypt a blob made by :func:`seal`; raise DecryptionError if it fails."""
+    _check_key(key)
     if len(blob) < OVERHEAD:
         raise DecryptionError("ciphertext is truncated")
     if blob[0] != FORMAT_GCM:
@@ -72,5 +84,8 @@ def seal_chunked(key: bytes, data: bytes, aad: bytes, chunk_size: int = CHUNK_SI
 
 def open_chunked(key: bytes, chunks: list[bytes], aad: bytes) -> bytes:
     """Open chunks made by :func:`seal_chunked`, rejecting truncation and reordering."""
+    if not chunks:
+        # seal_chunked always writes at least one (final) chunk; none means truncated.
+        raise DecryptionError("chunked ciphertext has no chunks")
     last = len(chunks) - 1
     return b"".join(open_chunk(key, blob, aad, i, i == last) for i, blob in enumerate(chunks))

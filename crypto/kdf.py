@@ -68,7 +68,7 @@ class KdfParams:
             if not isinstance(raw, dict) or raw.get("alg") != "argon2id":
                 raise KdfParamsError("unknown key-derivation algorithm")
             params = cls(memory_kib=raw["m"], iterations=raw["t"], lanes=raw["p"])
-        except (ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError, RecursionError) as exc:
             raise KdfParamsError("key-derivation parameters are unreadable") from exc
         return params.check()
 
