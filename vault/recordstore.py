@@ -191,12 +191,9 @@ class RecordStore:
     def templates(self) -> dict[str, Template]:
         """Built-in and user-defined templates by type id."""
         if self._user_templates is None:
-            self.refresh()
             user: dict[str, Template] = {}
-            for record in self._catalog.values():
-                if record.scope_id == self.shared_scope_id and record.type == TEMPLATE_TYPE:
-                    if record.deleted:
-                        continue
+            for record in self._shared_records():
+                if record.type == TEMPLATE_TYPE and not record.deleted:
                     try:
                         template = Template.from_dict(load(record.fields["definition"].encode()))
                     except (errors.VaultError, ValueError, KeyError):
@@ -205,6 +202,21 @@ class RecordStore:
                     user[template.id] = template
             self._user_templates = user
         return {**BUILTIN_TEMPLATES, **self._user_templates}
+
+    def _shared_records(self) -> list[Record]:
+        """Heads of the shared scope (templates), read directly: no full catalog load."""
+        rows = self._conn.execute(
+            f"SELECT {_QUALIFIED} FROM records r JOIN versions v "  # noqa: S608
+            "ON v.record_id = r.id AND v.number = r.head WHERE r.scope_id = ?",
+            (self.shared_scope_id,),
+        ).fetchall()
+        out = []
+        for row in rows:
+            try:
+                out.append(self._open_row(VersionRow.from_row(tuple(row))))
+            except errors.DamagedRecordError as exc:
+                self.damaged[row[0]] = str(exc)
+        return out
 
     def template(self, type_id: str) -> Template:
         """The template of a record type; NotFoundError names the known ones."""
