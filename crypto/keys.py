@@ -118,6 +118,11 @@ def unwrap(keys: MemberKeys, blob: bytes, context: bytes) -> bytes:
     return aead.open_sealed(key, blob[1 + PUBLIC_LENGTH :], context)
 
 
+def derive_subkey(key: bytes, info: bytes) -> bytes:
+    """A 32-byte key for one purpose derived from ``key`` with HKDF-SHA256."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=info).derive(key)
+
+
 def verify(public: bytes, message: bytes, signature: bytes) -> None:
     """Raise SignatureError unless ``signature`` is ``public``'s signature of ``message``."""
     try:

@@ -133,6 +133,39 @@ class RecordStore:
         if self._catalog_seq < 0:
             self._catalog_seq = 0
 
+    def high_water_mark(self) -> int:
+        """The newest change counter in the file (derived indexes remember it)."""
+        return self._conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
+
+    def changes(self, since: int = 0) -> tuple[list[Record], list[str], int]:
+        """Heads changed after change counter ``since``, for derived indexes.
+
+        Returns (readable records including tombstones and templates, ids of records
+        that changed but are now unreadable or damaged, the new high-water mark).
+        An index drops the second list and upserts the first.
+        """
+        readable = self.readable_scopes()  # type: ignore[attr-defined]
+        rows = self._conn.execute(
+            f"SELECT {_QUALIFIED}, r.created, r.updated, r.seq FROM records r "  # noqa: S608
+            "JOIN versions v ON v.record_id = r.id AND v.number = r.head "
+            "WHERE r.seq > ? ORDER BY r.seq",
+            (since,),
+        ).fetchall()
+        found: list[Record] = []
+        gone: list[str] = []
+        mark = since
+        for row in rows:
+            version = VersionRow.from_row(tuple(row)[:10])
+            mark = max(mark, row[-1])
+            if version.scope_id not in readable:
+                gone.append(version.record_id)
+                continue
+            try:
+                found.append(self._with_meta(self._open_row(version), (row[-3], row[-2])))
+            except (errors.DamagedRecordError, errors.AccessDeniedError):
+                gone.append(version.record_id)
+        return found, gone, mark
+
     def resolve_id(self, text: str) -> str:
         """A full record id from an id or a unique prefix of at least 4 characters."""
         text = text.strip().lower()

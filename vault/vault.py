@@ -478,6 +478,17 @@ class Vault(RecordStore):
     def _scope_key(self, scope_id: str, key_version: int) -> bytes:
         return self._ring().scope_key(self._conn, scope_id, key_version, self.public_keys())
 
+    def derived_key(self, scope_id: str, purpose: str) -> tuple[int, bytes]:
+        """A key for derived data of a scope (e.g. its search index): (key version, key).
+
+        HKDF of the scope's current key, bound to the vault, scope, version and
+        purpose, so the scope key itself never leaves the vault and a key
+        rotation makes old derived data unreadable (and so rebuilt).
+        """
+        key_version, key = self._current_key(scope_id)
+        info = ctx("derived-key", self.vault_id, scope_id, key_version, purpose)
+        return key_version, keys.derive_subkey(key, info)
+
     def readable_scopes(self) -> set[str]:
         """Scopes the unlocked member holds a current key for."""
         return self._ring().readable_scopes(self._conn)

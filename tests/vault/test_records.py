@@ -188,3 +188,19 @@ def test_round_trip_by_property(
     assert again.title == " ".join(title.split())
     assert again.fields["body"] == record.fields["body"]
     assert again.tags == record.tags
+
+
+def test_change_feed_for_derived_indexes(vault: Vault, client) -> None:
+    assert vault.changes(0) == ([], [], 0)
+    a = vault.add_record(client.id, "contact", "Pat")
+    b = vault.add_record(client.id, "contact", "Sam")
+    found, gone, mark = vault.changes(0)
+    assert [r.id for r in found] == [a.id, b.id] and gone == [] and mark == 2
+    vault.delete(a.id)
+    found, gone, mark = vault.changes(mark)
+    assert [(r.id, r.deleted) for r in found] == [(a.id, True)] and mark == 3
+    assert vault.high_water_mark() == 3
+    version, key = vault.derived_key(client.id, "search-index")
+    assert version == 1 and len(key) == 32
+    assert key != vault.derived_key(client.id, "other")[1]
+    assert key != vault.derived_key(vault.internal_scope_id, "search-index")[1]
