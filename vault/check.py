@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from crypto import keys
 from crypto.errors import CryptoError
-from vault import errors
+from vault import errors, state
 from vault.keyring import grant_message
 from vault.model import CheckReport, Problem
 from vault.versions import VersionRow
@@ -43,6 +43,9 @@ def run_check(vault: Vault, progress: Callable[[int, int], None] | None = None) 
         vault.members()
     except errors.VaultError as exc:
         report.problems.append(Problem("member", "-", str(exc)))
+    wrong = state.problem(conn, vault.vault_id, publics)
+    if wrong:
+        report.problems.append(Problem("structure", "vault", wrong))
     _check_records(vault, conn, readable, report, progress)
     _check_attachments(vault, conn, readable, report)
     return report

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from vault import errors
+from vault import errors, state
 from vault.codec import dump, load, new_id, now
 from vault.fields import SECRET_KINDS, FieldKind
 from vault.model import Change, Record, VersionInfo
@@ -306,6 +306,17 @@ class RecordStore:
             conn.execute(
                 f"INSERT INTO versions ({VersionRow.COLUMNS}) VALUES ({', '.join('?' * 10)})",  # noqa: S608
                 row.as_tuple(),
+            )
+            old = conn.execute(
+                "SELECT head_vid, scope_id, deleted FROM records WHERE id = ?", (record.id,)
+            ).fetchone()
+            state.write(
+                conn,
+                self.vault_id,
+                ring.keys,
+                ring.member_id,
+                add=state.record_element(record.id, row.vid, record.scope_id, record.deleted),
+                remove=state.record_element(record.id, old[0], old[1], bool(old[2])) if old else 0,
             )
             if parent is None:
                 conn.execute(

@@ -139,6 +139,11 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db["attachment_chunks"].create(
         {"attachment_id": str, "idx": int, "data": bytes}, pk=("attachment_id", "idx")
     )
+    db["state"].create(
+        {"id": int, "counter": int, "digest": bytes, "member": str, "signature": bytes},
+        pk="id",
+        not_null={"counter", "digest", "member", "signature"},
+    )
     db["audit"].create(
         {
             "seq": int,
@@ -166,6 +171,7 @@ TABLES = frozenset(
         "attachments",
         "attachment_chunks",
         "audit",
+        "state",
     }
 )
 

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from crypto import aead, kdf, keys, recovery
 from crypto.errors import CryptoError
 from vault import attachments as att
-from vault import errors, schema, storage
+from vault import errors, schema, state, storage
 from vault.codec import ctx, dump, load, new_id, now
 from vault.fields import FieldKind
 from vault.keyring import (
@@ -140,6 +140,7 @@ class Vault(RecordStore):
         vault._tx_depth = 0
         RecordStore.__init__(vault)
         with vault.transaction():
+            state.write(conn, vault_id, member_keys, member_id)
             vault._new_scope(shared, "shared", name)
             vault._new_scope(internal, "internal", "Provider internal")
             vault._write_profile(member_id, {"name": owner, "role": OWNER})
@@ -582,6 +583,16 @@ class Vault(RecordStore):
                     progress=progress,
                 )
                 self._touch(record.id)
+                digest = conn.execute(
+                    "SELECT digest FROM attachments WHERE id = ?", (attachment.id,)
+                ).fetchone()[0]
+                state.write(
+                    conn,
+                    self.vault_id,
+                    ring.keys,
+                    ring.member_id,
+                    add=state.attachment_element(attachment.id, record.id, digest),
+                )
         return attachment
 
     def attachments(self, record_id: str) -> list[Attachment]:
