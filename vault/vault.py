@@ -291,6 +291,26 @@ class Vault(RecordStore):
                 (params.to_json(), salt, sealed, ring.member_id),
             )
 
+    def sign(self, label: str, data: bytes) -> bytes:
+        """Sign ``data`` as the unlocked member, bound to a purpose label and this vault.
+
+        Used for things that leave the vault (a handover manifest); verify with
+        :func:`verify_signature` and the member's public signing key.
+        """
+        return self._ring().sign(ctx("external-sig", label, self.vault_id, data))
+
+    def signing_public(self, member_id: str | None = None) -> bytes:
+        """A member's Ed25519 public key (the unlocked member's by default)."""
+        member_id = member_id or self._ring().member_id
+        public = self.public_keys().get(member_id)
+        if public is None:
+            raise errors.NotFoundError(f"No member {member_id} in this vault.")
+        return public
+
+    def fingerprint(self, member_id: str | None = None) -> str:
+        """The short fingerprint people compare to trust a member's key."""
+        return keys.fingerprint(self.signing_public(member_id))
+
     def kdf_params(self, member_id: str | None = None) -> kdf.KdfParams:
         """The stored key-derivation parameters of a member."""
         return kdf.KdfParams.from_json(self._member_row(member_id)["kdf"])
@@ -646,6 +666,17 @@ class Vault(RecordStore):
         from vault.check import run_check  # check imports this module
 
         return run_check(self, progress)
+
+
+def verify_signature(
+    public: bytes, label: str, vault_id: str, data: bytes, signature: bytes
+) -> bool:
+    """Check a signature made by :meth:`Vault.sign` (constant-time inside Ed25519)."""
+    try:
+        keys.verify(public, ctx("external-sig", label, vault_id, data), signature)
+    except CryptoError:
+        return False
+    return True
 
 
 def _check_passphrase(passphrase: str) -> None:

@@ -162,3 +162,18 @@ def test_vault_busy_is_a_clear_error(vault: Vault, vault_path: Path) -> None:
         holder.execute("ROLLBACK")
         holder.close()
     assert [c.name for c in vault.clients()] == []
+
+
+def test_external_signatures(vault: Vault) -> None:
+    from vault.vault import verify_signature
+
+    signature = vault.sign("handover-manifest", b"manifest bytes")
+    public = vault.signing_public()
+    assert verify_signature(
+        public, "handover-manifest", vault.vault_id, b"manifest bytes", signature
+    )
+    assert not verify_signature(public, "handover-manifest", vault.vault_id, b"other", signature)
+    assert not verify_signature(
+        public, "other-purpose", vault.vault_id, b"manifest bytes", signature
+    )
+    assert vault.fingerprint() == vault.members()[0].fingerprint

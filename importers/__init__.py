@@ -1,0 +1,1 @@
+"""Importers: one module per foreign format, each yielding record drafts (issue 5)."""
