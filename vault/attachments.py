@@ -42,22 +42,42 @@ def _meta_aad(vault_id: str, att_id: str) -> bytes:
     return ctx("attachment-meta", vault_id, att_id)
 
 
-def _signed(vault_id: str, row: sqlite3.Row | dict) -> bytes:
-    blob = {name: as_bytes(row[name]) for name in ("file_key", "meta", "digest")}
+def _signed(vault_id: str, row: sqlite3.Row | dict, data_key: bytes) -> bytes:
+    """What the author signs: the metadata, the chunk digest and a hash of the data key.
+
+    The data key's hash (not its sealed form) is signed so that a key rotation
+    can re-wrap the data key under a new scope key without breaking the signature.
+    """
+    blob = {name: as_bytes(row[name]) for name in ("meta", "digest")}
     return ctx(
         "attachment-sig",
         vault_id,
         row["scope_id"],
         row["record_id"],
         row["id"],
-        row["key_version"],
         row["author"],
         row["created"],
         row["size"],
         row["chunks"],
-        hashlib.sha256(blob["file_key"]).digest(),
+        hashlib.sha256(data_key).digest(),
         hashlib.sha256(blob["meta"]).digest(),
         blob["digest"],
+    )
+
+
+def rewrap(
+    vault_id: str, row: sqlite3.Row, old_key: bytes, new_key: bytes, key_version: int
+) -> bytes:
+    """The attachment's data key sealed under a new scope key version."""
+    data_key = aead.open_sealed(
+        old_key,
+        as_bytes(row["file_key"]),
+        _key_aad(vault_id, row["scope_id"], row["record_id"], row["id"], row["key_version"]),
+    )
+    return aead.seal(
+        new_key,
+        data_key,
+        _key_aad(vault_id, row["scope_id"], row["record_id"], row["id"], key_version),
     )
 
 
@@ -134,7 +154,7 @@ def add(
         "digest": cipher_hash.digest(),
         "deleted": 0,
     }
-    row["signature"] = signer.sign(_signed(vault_id, row))
+    row["signature"] = signer.sign(_signed(vault_id, row, data_key))
     columns = ", ".join(row)
     conn.execute(
         f"INSERT INTO attachments ({columns}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
@@ -150,12 +170,12 @@ def _open_row(
     try:
         if author_public is None:
             raise CryptoError("author unknown")
-        keys.verify(author_public, _signed(vault_id, row), as_bytes(row["signature"]))
         data_key = aead.open_sealed(
             scope_key,
             as_bytes(row["file_key"]),
             _key_aad(vault_id, row["scope_id"], row["record_id"], row["id"], row["key_version"]),
         )
+        keys.verify(author_public, _signed(vault_id, row, data_key), as_bytes(row["signature"]))
         meta = load(
             aead.open_sealed(data_key, as_bytes(row["meta"]), _meta_aad(vault_id, row["id"]))
         )

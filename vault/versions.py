@@ -9,6 +9,7 @@ cannot be moved, replayed under another number, or attributed to someone else.
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from typing import Any
@@ -71,8 +72,14 @@ def aad(
     return ctx("record", vault_id, scope_id, record_id, vid, number, key_version)
 
 
-def signed_message(vault_id: str, row: VersionRow) -> bytes:
-    """What the author signs for a version."""
+def signed_message(vault_id: str, row: VersionRow, plain: bytes) -> bytes:
+    """What the author signs for a version.
+
+    It covers the *plaintext* (which carries a random salt, so the signature
+    cannot confirm a guess) rather than the ciphertext, so a key rotation can
+    re-encrypt a version under a new key version without forging its author's
+    signature. The AAD still binds the ciphertext to its key version.
+    """
     return ctx(
         "record-sig",
         vault_id,
@@ -80,12 +87,28 @@ def signed_message(vault_id: str, row: VersionRow) -> bytes:
         row.record_id,
         row.vid,
         row.number,
-        row.key_version,
         row.author,
         row.created,
         row.parent_vid,
-        hashlib.sha256(row.body).digest(),
+        hashlib.sha256(plain).digest(),
     )
+
+
+def reseal(
+    vault_id: str, row: VersionRow, old_key: bytes, new_key: bytes, key_version: int
+) -> VersionRow:
+    """Re-encrypt a version under a new key version; its signature stays valid."""
+    plain = aead.open_sealed(
+        old_key,
+        row.body,
+        aad(vault_id, row.scope_id, row.record_id, row.vid, row.number, row.key_version),
+    )
+    body = aead.seal(
+        new_key, plain, aad(vault_id, row.scope_id, row.record_id, row.vid, row.number, key_version)
+    )
+    values = list(row.as_tuple())
+    values[5], values[8] = key_version, body
+    return VersionRow(*values)
 
 
 def body_of(record: Record) -> dict[str, Any]:
@@ -120,15 +143,14 @@ def seal_version(
     created: str,
 ) -> VersionRow:
     """Encrypt and sign ``record`` as version ``number``."""
+    plain = dump({**body_of(record), "salt": os.urandom(16).hex()})
     body = aead.seal(
-        key,
-        dump(body_of(record)),
-        aad(vault_id, record.scope_id, record.id, vid, number, key_version),
+        key, plain, aad(vault_id, record.scope_id, record.id, vid, number, key_version)
     )
     unsigned = VersionRow(
         record.id, number, vid, parent_vid, record.scope_id, key_version, author, created, body, b""
     )
-    signature = signer.sign(signed_message(vault_id, unsigned))
+    signature = signer.sign(signed_message(vault_id, unsigned, plain))
     return VersionRow(*unsigned.as_tuple()[:-1], signature)
 
 
@@ -147,7 +169,7 @@ def open_version(vault_id: str, row: VersionRow, key: bytes, author_public: byte
     except CryptoError:
         raise damaged(row.record_id, "it cannot be decrypted", row.number) from None
     try:
-        keys.verify(author_public, signed_message(vault_id, row), row.signature)
+        keys.verify(author_public, signed_message(vault_id, row, plain), row.signature)
     except SignatureError:
         raise damaged(
             row.record_id, "its signature does not verify (altered or forged)", row.number
