@@ -190,10 +190,10 @@ class RecordStore:
         row = self._version_row(record_id, version)
         if row.scope_id not in self.readable_scopes():  # type: ignore[attr-defined]
             raise errors.AccessDeniedError(f"record {record_id}")
-        meta = self._conn.execute(
-            "SELECT created, updated FROM records WHERE id = ?", (record_id,)
-        ).fetchone()
-        return self._with_meta(self._open_row(row), meta)
+        created = self._conn.execute(
+            "SELECT created FROM records WHERE id = ?", (record_id,)
+        ).fetchone()[0]
+        return self._with_meta(self._open_row(row), (created, row.created))
 
     def list_records(
         self,
@@ -261,7 +261,7 @@ class RecordStore:
 
     def add_template(self, template: Template) -> Template:
         """Store a user-defined template (shared with every member)."""
-        checked = Template.from_dict(template.to_dict())
+        checked = Template.from_dict({**template.to_dict(), "builtin": False})
         if checked.id in self.templates():
             raise errors.VaultError(f"A record type '{checked.id}' already exists.")
         record = Record(

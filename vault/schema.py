@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import sqlite_utils
+if TYPE_CHECKING:
+    import sqlite_utils
 
 APPLICATION_ID = 0x53424B31  # "SBK1"
 FORMAT_MAJOR = 1
@@ -186,6 +188,8 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
     Returns the migration numbers applied. The caller has already refused newer
     major versions.
     """
+    import sqlite_utils  # only needed when a migration runs; keeps start-up lean
+
     db = sqlite_utils.Database(conn)
     applied: list[int] = []
     current = conn.execute("PRAGMA user_version").fetchone()[0]

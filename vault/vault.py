@@ -84,7 +84,11 @@ class Vault(RecordStore):
         tmp = path.with_name(f".{path.name}.creating")
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
-        conn = sqlite3.connect(str(tmp), isolation_level=None)
+        try:
+            conn = sqlite3.connect(str(tmp), isolation_level=None)
+            conn.execute("PRAGMA user_version").fetchone()
+        except sqlite3.Error as exc:
+            raise errors.StorageError(path, "its folder is missing or not writable") from exc
         try:
             conn.execute("PRAGMA journal_mode = DELETE")
             conn.execute("PRAGMA secure_delete = ON")
@@ -638,6 +642,12 @@ class Vault(RecordStore):
             raise errors.AccessDeniedError(f"attachment {attachment_id}")
         return rows[0]
 
+    def attachment(self, attachment_id: str) -> Attachment:
+        """One attachment's metadata by id or unique prefix."""
+        row = self._attachment_row(attachment_id)
+        key = self._scope_key(row["scope_id"], row["key_version"])
+        return att.describe(self.vault_id, row, key, self.public_keys().get(row["author"]))
+
     def read_attachment(self, attachment_id: str) -> Iterator[bytes]:
         """Stream an attachment's bytes; the whole-file check runs after the last chunk."""
         row = self._attachment_row(attachment_id)
@@ -650,10 +660,7 @@ class Vault(RecordStore):
         """Decrypt an attachment to ``dest`` (a file, or a folder to keep its name), atomically."""
         dest = Path(dest)
         if dest.is_dir():
-            row = self._attachment_row(attachment_id)
-            key = self._scope_key(row["scope_id"], row["key_version"])
-            meta = att.describe(self.vault_id, row, key, self.public_keys().get(row["author"]))
-            dest = dest / meta.name
+            dest = dest / self.attachment(attachment_id).name
         try:
             return att.write_atomically(self.read_attachment(attachment_id), dest)
         except OSError as exc:

@@ -177,3 +177,14 @@ def test_external_signatures(vault: Vault) -> None:
         public, "other-purpose", vault.vault_id, b"manifest bytes", signature
     )
     assert vault.fingerprint() == vault.members()[0].fingerprint
+
+
+def test_create_in_a_missing_folder_is_a_clear_error(tmp_path: Path, fast_kdf: KdfParams) -> None:
+    with pytest.raises(errors.StorageError, match="folder"):
+        Vault.create(
+            tmp_path / "nope" / "x.sitebook",
+            name="X",
+            owner="Y",
+            passphrase=PASSPHRASE,
+            kdf_params=fast_kdf,
+        )

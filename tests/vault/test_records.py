@@ -204,3 +204,21 @@ def test_change_feed_for_derived_indexes(vault: Vault, client) -> None:
     assert version == 1 and len(key) == 32
     assert key != vault.derived_key(client.id, "other")[1]
     assert key != vault.derived_key(vault.internal_scope_id, "search-index")[1]
+
+
+def test_old_versions_keep_their_own_time(vault: Vault, client) -> None:
+    record = vault.add_record(client.id, "contact", "Pat")
+    vault.update_record(record.id, title="Pat Smith")
+    first, head = vault.get_record(record.id, 1), vault.get_record(record.id)
+    assert first.created == head.created
+    assert first.updated < head.updated
+    assert first.updated == vault.history(record.id)[0].created
+
+
+def test_user_templates_are_never_builtin(vault: Vault) -> None:
+    template = Template(
+        id="rack", name="Rack", plural="Racks", fields=(FieldDef("units", FieldKind.NUMBER, "U"),)
+    )
+    assert template.builtin is True
+    assert vault.add_template(template).builtin is False
+    assert vault.template("rack").builtin is False
