@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from crypto import keys
 from crypto.errors import CryptoError
 from vault import errors, state
+from vault.codec import as_bytes
 from vault.keyring import grant_message
 from vault.model import CheckReport, Problem
 from vault.versions import VersionRow
@@ -27,8 +28,7 @@ def run_check(vault: Vault, progress: Callable[[int, int], None] | None = None) 
     """Verify everything the unlocked member can read; see the module docstring."""
     report = CheckReport()
     conn = vault._conn
-    publics = vault.public_keys()
-    _check_grants(vault, conn, publics, report)
+    _check_grants(vault, conn, report)
     readable = vault.readable_scopes()
     report.skipped_scopes = conn.execute("SELECT count(*) FROM scopes").fetchone()[0] - len(
         readable
@@ -43,7 +43,7 @@ def run_check(vault: Vault, progress: Callable[[int, int], None] | None = None) 
         vault.members()
     except errors.VaultError as exc:
         report.problems.append(Problem("member", "-", str(exc)))
-    wrong = state.problem(conn, vault.vault_id, publics)
+    wrong = state.problem(conn, vault.vault_id, lambda member: vault._signer_key(member, None))
     if wrong:
         report.problems.append(Problem("structure", "vault", wrong))
     _check_records(vault, conn, readable, report, progress)
@@ -51,23 +51,28 @@ def run_check(vault: Vault, progress: Callable[[int, int], None] | None = None) 
     return report
 
 
-def _check_grants(
-    vault: Vault, conn: sqlite3.Connection, publics: dict[str, bytes], report: CheckReport
-) -> None:
+def _check_grants(vault: Vault, conn: sqlite3.Connection, report: CheckReport) -> None:
     for row in conn.execute(
-        "SELECT scope_id, key_version, member_id, wrapped, granted_by, signature FROM scope_keys"
+        "SELECT scope_id, key_version, member_id, wrapped, granted_by, created, signature "
+        "FROM scope_keys"
     ).fetchall():
-        scope_id, key_version, member_id, wrapped, granted_by, signature = row
+        scope_id, key_version, member_id, wrapped, granted_by, created, signature = row
         try:
-            public = publics.get(granted_by)
+            public = vault._signer_key(granted_by, created)
             if public is None:
                 raise CryptoError("unknown granter")
             keys.verify(
                 public,
                 grant_message(
-                    vault.vault_id, scope_id, key_version, member_id, granted_by, wrapped
+                    vault.vault_id,
+                    scope_id,
+                    key_version,
+                    member_id,
+                    granted_by,
+                    created,
+                    as_bytes(wrapped),
                 ),
-                signature,
+                as_bytes(signature),
             )
         except CryptoError:
             report.problems.append(
@@ -88,7 +93,8 @@ def _check_records(
         row[0]: row[1:]
         for row in conn.execute("SELECT id, head, head_vid, scope_id, deleted FROM records")
     }
-    report.records = len(heads)
+    shared = vault.shared_scope_id
+    report.records = sum(1 for head in heads.values() if head[2] != shared)
     seen_heads: dict[str, int] = {}
     total = conn.execute("SELECT count(*) FROM versions").fetchone()[0]
     damaged_records: set[str] = set()

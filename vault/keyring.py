@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
 
 from crypto import aead, kdf, keys, recovery
 from crypto.errors import CryptoError, DecryptionError, KdfParamsError
 from vault import errors
-from vault.codec import ctx, now
+from vault.codec import as_bytes, ctx, now
 
 
 def secrets_context(vault_id: str, member_id: str) -> bytes:
@@ -34,7 +35,13 @@ def grant_context(vault_id: str, scope_id: str, key_version: int, member_id: str
 
 
 def grant_message(
-    vault_id: str, scope_id: str, key_version: int, member_id: str, granted_by: str, wrapped: bytes
+    vault_id: str,
+    scope_id: str,
+    key_version: int,
+    member_id: str,
+    granted_by: str,
+    created: str,
+    wrapped: bytes,
 ) -> bytes:
     """What the granting member signs when wrapping a scope key for someone."""
     return ctx(
@@ -44,6 +51,7 @@ def grant_message(
         key_version,
         member_id,
         granted_by,
+        created,
         hashlib.sha256(wrapped).digest(),
     )
 
@@ -134,42 +142,55 @@ class Keyring:
         conn: sqlite3.Connection,
         scope_id: str,
         key_version: int,
-        public_keys: dict[str, bytes],
+        signer_key: Callable[[str, str], bytes | None],
     ) -> bytes:
         """The key of ``scope_id`` at ``key_version``, unwrapped and checked on first use.
 
-        Raises AccessDeniedError when no grant exists for this member, and
-        DamagedHeaderError when a grant is forged or damaged.
+        ``signer_key(member_id, at)`` gives a member's verified signing key at a
+        time. The key is cached before its grant is checked, because checking a
+        grant of the shared scope needs the shared scope's own member records;
+        it is dropped again if the check fails. Raises AccessDeniedError when no
+        grant exists, DamagedHeaderError when a grant is forged or damaged.
         """
         cached = self._scope_keys.get((scope_id, key_version))
         if cached is not None:
             return cached
         row = conn.execute(
-            "SELECT wrapped, granted_by, signature FROM scope_keys "
+            "SELECT wrapped, granted_by, created, signature FROM scope_keys "
             "WHERE scope_id = ? AND key_version = ? AND member_id = ?",
             (scope_id, key_version, self.member_id),
         ).fetchone()
         if row is None:
             raise errors.AccessDeniedError(f"scope {scope_id}")
-        wrapped, granted_by, signature = row
-        granter = public_keys.get(granted_by)
-        message = grant_message(
-            self.vault_id, scope_id, key_version, self.member_id, granted_by, wrapped
+        wrapped, granted_by, created, signature = (
+            as_bytes(row[0]),
+            row[1],
+            row[2],
+            as_bytes(row[3]),
+        )
+        damaged = errors.DamagedHeaderError(
+            "the vault", f"the key of scope {scope_id} is damaged or forged"
         )
         try:
-            if granter is None:
-                raise CryptoError("granting member unknown")
-            keys.verify(granter, message, signature)
             key = keys.unwrap(
                 self.keys,
                 wrapped,
                 grant_context(self.vault_id, scope_id, key_version, self.member_id),
             )
         except CryptoError:
-            raise errors.DamagedHeaderError(
-                "the vault", f"the key of scope {scope_id} is damaged or forged"
-            ) from None
+            raise damaged from None
         self._scope_keys[(scope_id, key_version)] = key
+        message = grant_message(
+            self.vault_id, scope_id, key_version, self.member_id, granted_by, created, wrapped
+        )
+        try:
+            granter = signer_key(granted_by, created)
+            if granter is None:
+                raise CryptoError("granting member unknown")
+            keys.verify(granter, message, signature)
+        except (CryptoError, errors.VaultError):
+            self._scope_keys.pop((scope_id, key_version), None)
+            raise damaged from None
         return key
 
     def grant(
@@ -185,12 +206,15 @@ class Keyring:
         wrapped = keys.wrap_for(
             exchange_public, key, grant_context(self.vault_id, scope_id, key_version, member_id)
         )
+        created = now()
         signature = self.sign(
-            grant_message(self.vault_id, scope_id, key_version, member_id, self.member_id, wrapped)
+            grant_message(
+                self.vault_id, scope_id, key_version, member_id, self.member_id, created, wrapped
+            )
         )
         conn.execute(
             "INSERT OR REPLACE INTO scope_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (scope_id, key_version, member_id, wrapped, self.member_id, now(), signature),
+            (scope_id, key_version, member_id, wrapped, self.member_id, created, signature),
         )
 
     def readable_scopes(self, conn: sqlite3.Connection) -> set[str]:

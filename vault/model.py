@@ -111,7 +111,7 @@ class Problem:
 class CheckReport:
     """The result of ``Vault.check``."""
 
-    records: int = 0
+    records: int = 0  # client and provider records (memberships and templates not counted)
     versions: int = 0
     attachments: int = 0
     chunks: int = 0

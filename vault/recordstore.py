@@ -19,6 +19,7 @@ from vault import errors, state
 from vault.codec import dump, load, new_id, now
 from vault.fields import SECRET_KINDS, FieldKind
 from vault.model import Change, Record, VersionInfo
+from vault.team import MEMBER_TYPE, Directory
 from vault.templates import BUILTIN_TEMPLATES, Template, validate_fields
 from vault.versions import VersionRow, open_version, seal_version
 
@@ -69,6 +70,8 @@ class RecordStore:
         self._forget_cache()
 
     def _forget_cache(self) -> None:
+        self._directory: Directory | None = None
+        self._kinds: dict[str, tuple[str, str | None]] = {}
         self._catalog: dict[str, Record] = {}
         self._catalog_seq = -1
         self.damaged: dict[str, str] = {}
@@ -79,8 +82,28 @@ class RecordStore:
     # ------------------------------------------------------------------ reading
 
     def _open_row(self, row: VersionRow) -> Record:
+        """Decrypt and verify a version, including its author's right to write it there."""
         key = self._scope_key(row.scope_id, row.key_version)  # type: ignore[attr-defined]
-        return open_version(self.vault_id, row, key, self.public_keys().get(row.author))  # type: ignore[attr-defined]
+        directory = self.directory()  # type: ignore[attr-defined]
+        author = directory.state(row.author, row.created)
+        record = open_version(self.vault_id, row, key, author.signing_public if author else None)
+        if record.type == MEMBER_TYPE and row.scope_id == self.shared_scope_id:
+            verified = directory.state(row.record_id, row.created)
+            if verified is None or verified.version != row.number:
+                raise errors.DamagedRecordError(
+                    row.record_id, "its membership is not signed by a manager", row.number
+                )
+            return record
+        kind, parent = self._scope_kind(row.scope_id)  # type: ignore[attr-defined]
+        if kind == "restricted" and parent:
+            kind, scope = self._scope_kind(parent)[0], parent  # type: ignore[attr-defined]
+        else:
+            scope = row.scope_id
+        if author is None or not author.may_write(kind, scope, held=True):
+            raise errors.DamagedRecordError(
+                row.record_id, "it was written by someone without write access here", row.number
+            )
+        return record
 
     def _version_row(self, record_id: str, number: int | None = None) -> VersionRow:
         if number is None:
@@ -283,9 +306,28 @@ class RecordStore:
 
     # ------------------------------------------------------------------ writing
 
-    def _write(self, record: Record, parent: VersionRow | None) -> Record:
-        """Seal, sign and store ``record`` as the next version; update the catalog."""
+    def _check_may_write(self, scope_id: str) -> None:
+        """Refuse a write the unlocked member's role does not allow."""
+        me = self.member_state()  # type: ignore[attr-defined]
+        kind, parent = self._scope_kind(scope_id)  # type: ignore[attr-defined]
+        if kind == "restricted" and parent:
+            kind, scope_id = self._scope_kind(parent)[0], parent  # type: ignore[attr-defined]
+        if not me.may_write(kind, scope_id, held=True):
+            raise errors.AccessDeniedError(
+                "write here (your role is " + me.role + ")"
+                if me.active
+                else "write here (your membership is not active)"
+            )
+
+    def _write(self, record: Record, parent: VersionRow | None, *, trusted: bool = False) -> Record:
+        """Seal, sign and store ``record`` as the next version; update the catalog.
+
+        ``trusted`` skips the role check for the vault's own bookkeeping (memberships,
+        whose authority is verified through their signatures instead).
+        """
         ring = self._ring()  # type: ignore[attr-defined]
+        if not trusted:
+            self._check_may_write(record.scope_id)
         key_version, key = self._current_key(record.scope_id)  # type: ignore[attr-defined]
         created = now()
         number = parent.number + 1 if parent else 1

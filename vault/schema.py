@@ -49,10 +49,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "salt": bytes,
             "secrets": bytes,  # AEAD(member key, private keys)
             "recovery_secrets": bytes,  # AEAD(recovery key, private keys) or NULL
-            "profile": bytes,  # AEAD(shared scope key, name/role/...)
-            "profile_key_version": int,
-            "profile_author": str,
-            "profile_signature": bytes,
+            "accepted": bytes,  # the invitee's signature over their invitation and keys
         },
         pk="id",
         not_null={"created", "status", "exchange_public", "signing_public"},
@@ -67,6 +64,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "label": bytes,  # AEAD(scope key, {"name": ...})
             "label_key_version": int,
             "label_author": str,
+            "label_created": str,
             "label_signature": bytes,
         },
         pk="id",
@@ -155,6 +153,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "key_version": int,
             "created": str,
             "prev_hash": bytes,
+            "body_hash": bytes,
             "body": bytes,
             "signature": bytes,
         },

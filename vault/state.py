@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+from collections.abc import Callable
 
 from crypto import keys
 from crypto.errors import SignatureError
@@ -85,13 +86,15 @@ def recompute(conn: sqlite3.Connection) -> int:
     return total % MODULUS
 
 
-def problem(conn: sqlite3.Connection, vault_id: str, publics: dict[str, bytes]) -> str | None:
+def problem(
+    conn: sqlite3.Connection, vault_id: str, signer_key: Callable[[str], bytes | None]
+) -> str | None:
     """None when the file matches its last signed state, else what is wrong."""
     current = read(conn)
     if current is None:
         return "its signed state is missing (rows were removed or rolled back)"
     counter, digest, member, signature = current
-    public = publics.get(member)
+    public = signer_key(member)
     try:
         if public is None:
             raise SignatureError("unknown signer")

@@ -12,15 +12,15 @@ import contextlib
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from crypto import aead, kdf, keys, recovery
 from crypto.errors import CryptoError
 from vault import attachments as att
-from vault import errors, schema, state, storage
-from vault.codec import ctx, dump, load, new_id, now
+from vault import errors, schema, sealed, state, storage, team
+from vault.codec import as_bytes, ctx, new_id, now
 from vault.fields import FieldKind
 from vault.keyring import (
     Keyring,
@@ -34,7 +34,6 @@ from vault.recordstore import RecordStore
 
 log = logging.getLogger(__name__)
 
-OWNER = "owner"
 Progress = Callable[[int, int], None]
 
 
@@ -51,7 +50,7 @@ class Vault(RecordStore):
         self.internal_scope_id: str = meta["internal_scope"]
         self._default_member: str | None = meta.get("local_member")
         self._keyring: Keyring | None = None
-        self._public: dict[str, bytes] = {}
+        self._meta = meta
         self._tx_depth = 0
         super().__init__()
 
@@ -93,9 +92,9 @@ class Vault(RecordStore):
             conn.execute("PRAGMA journal_mode = DELETE")
             conn.execute("PRAGMA secure_delete = ON")
             schema.migrate(conn)
-            vault_id, member_id = new_id(), new_id()
-            shared, internal = new_id(), new_id()
+            member_id, shared, internal, nonce = new_id(), new_id(), new_id(), new_id()
             member_keys = keys.MemberKeys.generate()
+            vault_id = team.derive_vault_id(member_keys.signing_public, nonce)
             recovery_text = recovery.generate()
             salt, sealed = seal_secrets(passphrase, member_keys, vault_id, member_id, params)
             ring = Keyring(vault_id, member_id, member_keys)
@@ -105,6 +104,8 @@ class Vault(RecordStore):
                 "INSERT INTO meta (key, value) VALUES (?, ?)",
                 [
                     ("vault_id", vault_id),
+                    ("root_member", member_id),
+                    ("root_nonce", nonce),
                     ("shared_scope", shared),
                     ("internal_scope", internal),
                     ("local_member", member_id),
@@ -125,6 +126,11 @@ class Vault(RecordStore):
                     seal_recovery(recovery.parse(recovery_text), member_keys, vault_id, member_id),
                 ),
             )
+            conn.execute(
+                "INSERT INTO scopes (id, kind, parent, key_version, created) "
+                "VALUES (?, 'shared', NULL, 1, ?)",
+                (shared, created),
+            )
             conn.execute("COMMIT")
         except BaseException:
             conn.close()
@@ -139,15 +145,30 @@ class Vault(RecordStore):
         conn.row_factory = sqlite3.Row
         vault.vault_id, vault.shared_scope_id, vault.internal_scope_id = vault_id, shared, internal
         vault._default_member = member_id
-        vault._public = {member_id: member_keys.signing_public}
         vault._keyring = ring
         vault._tx_depth = 0
+        vault._meta = {"root_member": member_id, "root_nonce": nonce}
         RecordStore.__init__(vault)
+        shared_key = aead.new_key()
+        ring.remember(shared, 1, shared_key)
+        root = team.MemberState(
+            member_id=member_id,
+            name=owner,
+            role=team.OWNER,
+            clients=None,
+            internal=True,
+            status="active",
+            signing_public=member_keys.signing_public,
+            exchange_public=member_keys.exchange_public,
+            since=created,
+            version=1,
+        )
         with vault.transaction():
             state.write(conn, vault_id, member_keys, member_id)
-            vault._new_scope(shared, "shared", name)
+            vault._write_member(root)
+            ring.grant(conn, shared, 1, shared_key, member_id, member_keys.exchange_public)
+            vault._write_label(shared, name)
             vault._new_scope(internal, "internal", "Provider internal")
-            vault._write_profile(member_id, {"name": owner, "role": OWNER})
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         conn.close()
         os.replace(tmp, path)
@@ -306,7 +327,7 @@ class Vault(RecordStore):
     def signing_public(self, member_id: str | None = None) -> bytes:
         """A member's Ed25519 public key (the unlocked member's by default)."""
         member_id = member_id or self._ring().member_id
-        public = self.public_keys().get(member_id)
+        public = self._signer_key(member_id, None)
         if public is None:
             raise errors.NotFoundError(f"No member {member_id} in this vault.")
         return public
@@ -343,148 +364,179 @@ class Vault(RecordStore):
 
     # ------------------------------------------------------------------ members
 
-    def public_keys(self) -> dict[str, bytes]:
-        """Every member's Ed25519 public key, by member id."""
-        if not self._public:
-            self._public = {
-                row[0]: row[1]
-                for row in self._conn.execute("SELECT id, signing_public FROM members")
-            }
-        return self._public
+    def _meta_value(self, key: str) -> str | None:
+        return self._meta.get(key)
 
-    def _write_profile(self, member_id: str, profile: Mapping[str, object]) -> None:
-        ring = self._ring()
-        key_version, key = self._current_key(self.shared_scope_id)
-        aad = ctx("member-profile", self.vault_id, member_id, key_version)
-        sealed = aead.seal(key, dump(dict(profile)), aad)
-        signature = ring.sign(
-            ctx("member-profile-sig", self.vault_id, member_id, key_version, sealed)
+    def directory(self) -> team.Directory:
+        """Verified memberships for this unlock (cached until lock)."""
+        if self._directory is None:
+            self._ring()
+            self._directory = team.Directory(self)
+        return self._directory
+
+    def _signer_key(self, member_id: str, at: str | None) -> bytes | None:
+        """A member's verified signing key as of ``at`` (their latest when None)."""
+        return self.directory().signing_key(member_id, at)
+
+    def public_keys(self) -> dict[str, bytes]:
+        """Every member's current verified Ed25519 public key, by member id."""
+        directory = self.directory()
+        found = {m: directory.signing_key(m, None) for m in directory.member_ids()}
+        return {m: k for m, k in found.items() if k}
+
+    def _write_member(self, member: team.MemberState, *, bump: bool = True) -> None:
+        """Save a new version of a membership (signed by the unlocked manager)."""
+        record = Record(
+            id=member.member_id,
+            scope_id=self.shared_scope_id,
+            type=team.MEMBER_TYPE,
+            title=member.name,
+            fields=team.fields_of(member),
         )
-        self._conn.execute(
-            "UPDATE members SET profile = ?, profile_key_version = ?, profile_author = ?, "
-            "profile_signature = ? WHERE id = ?",
-            (sealed, key_version, ring.member_id, signature, member_id),
-        )
+        exists = self._conn.execute(
+            "SELECT 1 FROM records WHERE id = ?", (member.member_id,)
+        ).fetchone()
+        self._write(record, self._version_row(member.member_id) if exists else None, trusted=True)
+        if self._directory is not None:
+            self._directory = None
+        self._names.pop(member.member_id, None)
+
+    def member_state(self, member_id: str | None = None) -> team.MemberState:
+        """The verified current membership of a member (the unlocked one by default)."""
+        member_id = member_id or self._ring().member_id
+        found = self.directory().state(member_id)
+        if found is None:
+            raise errors.NotFoundError(f"No verified member {member_id} in this vault.")
+        return found
 
     def members(self) -> list[Member]:
-        """Members whose profiles the unlocked member can read."""
+        """Every member whose membership verifies, oldest first."""
         out = []
-        for row in self._conn.execute("SELECT * FROM members ORDER BY created"):
-            profile = self._read_profile(row)
+        for member_id in self.directory().member_ids():
+            found = self.directory().state(member_id)
+            if found is None:
+                continue
             out.append(
                 Member(
-                    row["id"],
-                    profile.get("name", "?"),
-                    profile.get("role", "?"),
-                    row["status"],
-                    keys.fingerprint(row["signing_public"]),
+                    member_id,
+                    found.name,
+                    found.role,
+                    found.status,
+                    keys.fingerprint(found.signing_public) if found.signing_public else "",
                 )
             )
-        return out
-
-    def _read_profile(self, row: sqlite3.Row) -> dict:
-        if row["profile"] is None:
-            return {}
-        try:
-            key = self._scope_key(self.shared_scope_id, row["profile_key_version"])
-            author = self.public_keys().get(row["profile_author"])
-            if author is None:
-                raise CryptoError("unknown author")
-            keys.verify(
-                author,
-                ctx(
-                    "member-profile-sig",
-                    self.vault_id,
-                    row["id"],
-                    row["profile_key_version"],
-                    row["profile"],
-                ),
-                row["profile_signature"],
-            )
-            aad = ctx("member-profile", self.vault_id, row["id"], row["profile_key_version"])
-            return load(aead.open_sealed(key, row["profile"], aad))
-        except (CryptoError, ValueError):
-            raise errors.DamagedHeaderError(self.path, f"member {row['id']} is damaged") from None
+        return sorted(out, key=lambda m: (self.directory().state(m.id).since, m.id))  # type: ignore[union-attr]
 
     def member_name(self, member_id: str) -> str:
         """A member's display name, or their short id when it cannot be read."""
         if member_id not in self._names:
-            row = self._conn.execute("SELECT * FROM members WHERE id = ?", (member_id,)).fetchone()
             try:
-                name = self._read_profile(row).get("name") if row else None
+                found = self.directory().state(member_id)
             except errors.VaultError:
-                name = None
-            self._names[member_id] = name or member_id[:8]
+                found = None
+            self._names[member_id] = found.name if found else member_id[:8]
         return self._names[member_id]
 
     # ------------------------------------------------------------------ scopes and clients
 
-    def _new_scope(self, scope_id: str, kind: str, label: str, parent: str | None = None) -> None:
+    def _scope_kind(self, scope_id: str) -> tuple[str, str | None]:
+        """(kind, parent) of a scope."""
+        if scope_id not in self._kinds:
+            row = self._conn.execute(
+                "SELECT kind, parent FROM scopes WHERE id = ?", (scope_id,)
+            ).fetchone()
+            if row is None:
+                raise errors.NotFoundError(f"No client or scope {scope_id}.")
+            self._kinds[scope_id] = (row[0], row[1])
+        return self._kinds[scope_id]
+
+    def _new_scope(
+        self,
+        scope_id: str,
+        kind: str,
+        label: str,
+        parent: str | None = None,
+        members: tuple[str, ...] = (),
+    ) -> None:
+        """Create a scope and wrap its key for every member entitled to it."""
         ring = self._ring()
         key = aead.new_key()
         self._conn.execute(
             "INSERT INTO scopes (id, kind, parent, key_version, created) VALUES (?, ?, ?, 1, ?)",
             (scope_id, kind, parent, now()),
         )
-        me = self._conn.execute(
-            "SELECT exchange_public FROM members WHERE id = ?", (ring.member_id,)
-        ).fetchone()[0]
-        ring.grant(self._conn, scope_id, 1, key, ring.member_id, me)
         ring.remember(scope_id, 1, key)
-        self._write_label(scope_id, label)
+        for member in self._entitled(scope_id, kind, members):
+            ring.grant(self._conn, scope_id, 1, key, member.member_id, member.exchange_public)
+        self._write_label(scope_id, label, members)
 
-    def _write_label(self, scope_id: str, label: str) -> None:
+    def _entitled(
+        self, scope_id: str, kind: str, named: tuple[str, ...] = ()
+    ) -> list[team.MemberState]:
+        """Active members who should hold the key of a scope (always including oneself)."""
+        me = self._ring().member_id
+        out = []
+        for member_id in self.directory().member_ids():
+            found = self.directory().state(member_id)
+            if found is None or not found.active or found.exchange_public is None:
+                continue
+            if member_id == me or member_id in named or found.may_read(kind, scope_id):
+                out.append(found)
+        return out
+
+    def _label_aad(self, scope_id: str, key_version: int) -> bytes:
+        return ctx("scope-label", self.vault_id, scope_id, key_version)
+
+    def _write_label(self, scope_id: str, label: str, members: tuple[str, ...] = ()) -> None:
         ring = self._ring()
         key_version, key = self._current_key(scope_id)
-        sealed = aead.seal(
-            key, dump({"name": label}), ctx("scope-label", self.vault_id, scope_id, key_version)
+        created = now()
+        payload = {"name": label, "members": list(members)} if members else {"name": label}
+        sealed_label, signature, _ = sealed.seal_signed(
+            key,
+            self._label_aad(scope_id, key_version),
+            ctx("scope-label-sig", self.vault_id, scope_id, created),
+            payload,
+            ring.keys,
         )
-        signature = ring.sign(ctx("scope-label-sig", self.vault_id, scope_id, key_version, sealed))
         self._conn.execute(
             "UPDATE scopes SET label = ?, label_key_version = ?, label_author = ?, "
-            "label_signature = ? WHERE id = ?",
-            (sealed, key_version, ring.member_id, signature, scope_id),
+            "label_created = ?, label_signature = ? WHERE id = ?",
+            (sealed_label, key_version, ring.member_id, created, signature, scope_id),
         )
         self._labels.pop(scope_id, None)
+
+    def _label(self, scope_id: str) -> dict:
+        row = self._conn.execute(
+            "SELECT label, label_key_version, label_author, label_created, label_signature "
+            "FROM scopes WHERE id = ?",
+            (scope_id,),
+        ).fetchone()
+        if row is None:
+            raise errors.NotFoundError(f"No client or scope {scope_id}.")
+        try:
+            return sealed.open_signed(
+                self._scope_key(scope_id, row["label_key_version"]),
+                self._label_aad(scope_id, row["label_key_version"]),
+                ctx("scope-label-sig", self.vault_id, scope_id, row["label_created"]),
+                as_bytes(row["label"]),
+                as_bytes(row["label_signature"]),
+                self._signer_key(row["label_author"], row["label_created"]),
+            )
+        except (CryptoError, TypeError):
+            raise errors.DamagedHeaderError(
+                self.path, f"the name of scope {scope_id} is damaged"
+            ) from None
 
     def scope_name(self, scope_id: str) -> str:
         """The decrypted name of a scope (client name, provider internal, vault name)."""
         if scope_id not in self._labels:
-            row = self._conn.execute(
-                "SELECT label, label_key_version, label_author, label_signature FROM scopes "
-                "WHERE id = ?",
-                (scope_id,),
-            ).fetchone()
-            if row is None:
-                raise errors.NotFoundError(f"No client or scope {scope_id}.")
-            try:
-                key = self._scope_key(scope_id, row["label_key_version"])
-                author = self.public_keys().get(row["label_author"])
-                if author is None:
-                    raise CryptoError("unknown author")
-                keys.verify(
-                    author,
-                    ctx(
-                        "scope-label-sig",
-                        self.vault_id,
-                        scope_id,
-                        row["label_key_version"],
-                        row["label"],
-                    ),
-                    row["label_signature"],
-                )
-                label = load(
-                    aead.open_sealed(
-                        key,
-                        row["label"],
-                        ctx("scope-label", self.vault_id, scope_id, row["label_key_version"]),
-                    )
-                )["name"]
-            except (CryptoError, ValueError, KeyError, TypeError):
+            name = self._label(scope_id).get("name")
+            if not isinstance(name, str):
                 raise errors.DamagedHeaderError(
                     self.path, f"the name of scope {scope_id} is damaged"
-                ) from None
-            self._labels[scope_id] = label
+                )
+            self._labels[scope_id] = name
         return self._labels[scope_id]
 
     @property
@@ -501,7 +553,7 @@ class Vault(RecordStore):
         return row[0], self._scope_key(scope_id, row[0])
 
     def _scope_key(self, scope_id: str, key_version: int) -> bytes:
-        return self._ring().scope_key(self._conn, scope_id, key_version, self.public_keys())
+        return self._ring().scope_key(self._conn, scope_id, key_version, self._signer_key)
 
     def derived_key(self, scope_id: str, purpose: str) -> tuple[int, bytes]:
         """A key for derived data of a scope (e.g. its search index): (key version, key).
@@ -628,7 +680,11 @@ class Vault(RecordStore):
             (record_id,),
         ):
             key = self._scope_key(row["scope_id"], row["key_version"])
-            out.append(att.describe(self.vault_id, row, key, self.public_keys().get(row["author"])))
+            out.append(
+                att.describe(
+                    self.vault_id, row, key, self._signer_key(row["author"], row["created"])
+                )
+            )
         return out
 
     def _attachment_row(self, attachment_id: str) -> sqlite3.Row:
@@ -646,14 +702,16 @@ class Vault(RecordStore):
         """One attachment's metadata by id or unique prefix."""
         row = self._attachment_row(attachment_id)
         key = self._scope_key(row["scope_id"], row["key_version"])
-        return att.describe(self.vault_id, row, key, self.public_keys().get(row["author"]))
+        return att.describe(
+            self.vault_id, row, key, self._signer_key(row["author"], row["created"])
+        )
 
     def read_attachment(self, attachment_id: str) -> Iterator[bytes]:
         """Stream an attachment's bytes; the whole-file check runs after the last chunk."""
         row = self._attachment_row(attachment_id)
         key = self._scope_key(row["scope_id"], row["key_version"])
         return att.stream(
-            self._conn, self.vault_id, row, key, self.public_keys().get(row["author"])
+            self._conn, self.vault_id, row, key, self._signer_key(row["author"], row["created"])
         )
 
     def extract_attachment(self, attachment_id: str, dest: str | os.PathLike[str]) -> Path:

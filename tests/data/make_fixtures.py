@@ -17,6 +17,10 @@ from vault import Vault, schema
 
 HERE = Path(__file__).parent
 PASSPHRASE = "fixture passphrase"
+FIRST_CLIENT_RECORD = (
+    "(SELECT r.id FROM records r JOIN scopes s ON s.id = r.scope_id "
+    "WHERE s.kind = 'client' ORDER BY r.rowid LIMIT 1)"
+)
 
 
 def _plain(path: Path) -> sqlite3.Connection:
@@ -84,12 +88,12 @@ def main() -> None:
     variant(
         "BrokenRecordCiphertext.sitebook",
         "UPDATE versions SET body = substr(body, 1, 20) || zeroblob(1) || substr(body, 22) "
-        "WHERE record_id = (SELECT record_id FROM versions ORDER BY rowid LIMIT 1)",
+        "WHERE record_id = " + FIRST_CLIENT_RECORD,
     )
     variant(
         "BrokenRecordSignature.sitebook",
         "UPDATE versions SET author = (SELECT id FROM scopes LIMIT 1) "
-        "WHERE record_id = (SELECT record_id FROM versions ORDER BY rowid LIMIT 1)",
+        "WHERE record_id = " + FIRST_CLIENT_RECORD,
     )
     (HERE / "BrokenWrongPassphrase.txt").write_text("fixture passphrasE\n")
     (HERE / "BrokenWrongRecoveryKey.txt").write_text(recovery.generate() + "\n")
