@@ -52,7 +52,6 @@ def _signed(vault_id: str, row: sqlite3.Row | dict, data_key: bytes) -> bytes:
     return ctx(
         "attachment-sig",
         vault_id,
-        row["scope_id"],
         row["record_id"],
         row["id"],
         row["author"],
@@ -66,18 +65,22 @@ def _signed(vault_id: str, row: sqlite3.Row | dict, data_key: bytes) -> bytes:
 
 
 def rewrap(
-    vault_id: str, row: sqlite3.Row, old_key: bytes, new_key: bytes, key_version: int
+    vault_id: str,
+    row: sqlite3.Row,
+    old_key: bytes,
+    new_key: bytes,
+    key_version: int,
+    scope_id: str | None = None,
 ) -> bytes:
-    """The attachment's data key sealed under a new scope key version."""
+    """The attachment's data key sealed under a new scope key version (or another scope)."""
     data_key = aead.open_sealed(
         old_key,
         as_bytes(row["file_key"]),
         _key_aad(vault_id, row["scope_id"], row["record_id"], row["id"], row["key_version"]),
     )
+    target = scope_id or row["scope_id"]
     return aead.seal(
-        new_key,
-        data_key,
-        _key_aad(vault_id, row["scope_id"], row["record_id"], row["id"], key_version),
+        new_key, data_key, _key_aad(vault_id, target, row["record_id"], row["id"], key_version)
     )
 
 

@@ -21,23 +21,28 @@ Progress = Callable[[int, int], None]
 
 def write_client(vault: Vault, client: DemoClient) -> Counter:
     """Write one planned client and its records in a single transaction."""
-    counts: Counter = Counter()
     with vault.transaction():
         scope = vault.add_client(client.name).id
-        ids: dict[str, str] = {}
-        for record in client.records:
-            made = vault.add_record(
-                scope,
-                record.type,
-                record.title,
-                record.fields_with_ids(ids) | record.custom,
-                custom=dict.fromkeys(record.custom, FieldKind.TEXT),
-                tags=record.tags,
-                links=[ids[key] for key in record.links],
-                source=f"demo:{record.key}",
-            )
-            ids[record.key] = made.id
-            counts[record.type] += 1
+        with vault.bulk("import", scope, source="demo", records=len(client.records)):
+            return _write_records(vault, scope, client)
+
+
+def _write_records(vault: Vault, scope: str, client: DemoClient) -> Counter:
+    counts: Counter = Counter()
+    ids: dict[str, str] = {}
+    for record in client.records:
+        made = vault.add_record(
+            scope,
+            record.type,
+            record.title,
+            record.fields_with_ids(ids) | record.custom,
+            custom=dict.fromkeys(record.custom, FieldKind.TEXT),
+            tags=record.tags,
+            links=[ids[key] for key in record.links],
+            source=f"demo:{record.key}",
+        )
+        ids[record.key] = made.id
+        counts[record.type] += 1
     return counts
 
 

@@ -319,7 +319,14 @@ class RecordStore:
                 else "write here (your membership is not active)"
             )
 
-    def _write(self, record: Record, parent: VersionRow | None, *, trusted: bool = False) -> Record:
+    def _write(
+        self,
+        record: Record,
+        parent: VersionRow | None,
+        *,
+        trusted: bool = False,
+        event: str | None = None,
+    ) -> Record:
         """Seal, sign and store ``record`` as the next version; update the catalog.
 
         ``trusted`` skips the role check for the vault's own bookkeeping (memberships,
@@ -394,6 +401,8 @@ class RecordStore:
                 first = conn.execute(
                     "SELECT created FROM records WHERE id = ?", (record.id,)
                 ).fetchone()[0]
+            if event and not trusted:
+                self._audit(event, record.scope_id, {"version": number}, record.id)  # type: ignore[attr-defined]
         saved = replace(
             record,
             version=number,
@@ -464,7 +473,7 @@ class RecordStore:
             links=tuple(links),
             source=source,
         )
-        return self._write(self._validated(record), None)
+        return self._write(self._validated(record), None, event="create")
 
     def update_record(
         self,
@@ -498,21 +507,25 @@ class RecordStore:
         )
         if scope_id:
             self._current_key(scope_id)  # type: ignore[attr-defined]  # access check
-        return self._write(self._validated(updated), self._version_row(current.id))
+        return self._write(self._validated(updated), self._version_row(current.id), event="edit")
 
     def delete(self, record_id: str) -> Record:
         """Tombstone a record (kept with its history; ``undelete`` brings it back)."""
         current = self.get_record(record_id)
         if current.deleted:
             return current
-        return self._write(replace(current, deleted=True), self._version_row(current.id))
+        return self._write(
+            replace(current, deleted=True), self._version_row(current.id), event="delete"
+        )
 
     def undelete(self, record_id: str) -> Record:
         """Bring a tombstoned record back as a new version."""
         current = self.get_record(record_id)
         if not current.deleted:
             return current
-        return self._write(replace(current, deleted=False), self._version_row(current.id))
+        return self._write(
+            replace(current, deleted=False), self._version_row(current.id), event="undelete"
+        )
 
     def restore(self, record_id: str, version: int) -> Record:
         """Save the content of an old version as the newest version."""
@@ -520,7 +533,7 @@ class RecordStore:
         old = self.get_record(record_id, version)
         head = self._version_row(record_id)
         restored = replace(old, deleted=False, scope_id=head.scope_id)
-        return self._write(self._validated(restored), head)
+        return self._write(self._validated(restored), head, event="restore")
 
     def link(self, record_id: str, other_id: str) -> Record:
         """Relate two records (stored on the first, shown on both)."""

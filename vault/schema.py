@@ -49,6 +49,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "salt": bytes,
             "secrets": bytes,  # AEAD(member key, private keys)
             "recovery_secrets": bytes,  # AEAD(recovery key, private keys) or NULL
+            "invite_hash": str,  # SHA-256 of the invitation code while invited
             "accepted": bytes,  # the invitee's signature over their invitation and keys
         },
         pk="id",

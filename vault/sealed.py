@@ -22,13 +22,18 @@ def _message(sig_context: bytes, plain: bytes) -> bytes:
     return sig_context + b"\0" + hashlib.sha256(plain).digest()
 
 
+def seal_salted(key: bytes, aad: bytes, payload: dict[str, Any]) -> tuple[bytes, bytes, bytes]:
+    """Seal ``payload`` with a random salt; return (sealed blob, plaintext, plaintext hash)."""
+    plain = dump({**payload, "salt": os.urandom(16).hex()})
+    return aead.seal(key, plain, aad), plain, hashlib.sha256(plain).digest()
+
+
 def seal_signed(
     key: bytes, aad: bytes, sig_context: bytes, payload: dict[str, Any], signer: keys.MemberKeys
-) -> tuple[bytes, bytes, bytes]:
-    """Seal and sign ``payload``; return (sealed blob, signature, plaintext hash)."""
-    plain = dump({**payload, "salt": os.urandom(16).hex()})
-    digest = hashlib.sha256(plain).digest()
-    return aead.seal(key, plain, aad), signer.sign(_message(sig_context, plain)), digest
+) -> tuple[bytes, bytes]:
+    """Seal and sign ``payload``; return (sealed blob, signature)."""
+    blob, plain, _ = seal_salted(key, aad, payload)
+    return blob, signer.sign(_message(sig_context, plain))
 
 
 def open_signed(
@@ -57,8 +62,3 @@ def open_signed(
 def reseal(old_key: bytes, old_aad: bytes, new_key: bytes, new_aad: bytes, blob: bytes) -> bytes:
     """Re-encrypt an item under a new key version (its signature stays valid)."""
     return aead.seal(new_key, aead.open_sealed(old_key, blob, old_aad), new_aad)
-
-
-def plain_hash(key: bytes, aad: bytes, blob: bytes) -> bytes:
-    """SHA-256 of an item's plaintext (for hash chains that must survive re-sealing)."""
-    return hashlib.sha256(aead.open_sealed(key, blob, aad)).digest()

@@ -83,6 +83,15 @@ def recompute(conn: sqlite3.Connection) -> int:
         "SELECT id, record_id, digest FROM attachments"
     ):
         total += attachment_element(attachment_id, record_id, as_bytes(digest))
+    columns = ("seq", "id", "member_id", "scope_id", "created", "prev_hash", "body_hash")
+    rows = conn.execute(f"SELECT {', '.join(columns)} FROM audit").fetchall()  # noqa: S608
+    if rows:
+        from vault import audit  # audit builds on this module
+
+        vault_id = conn.execute("SELECT value FROM meta WHERE key = 'vault_id'").fetchone()[0]
+        for row in rows:
+            entry = dict(zip(columns, tuple(row), strict=True))
+            total += audit.element(audit.entry_hash(vault_id, entry))
     return total % MODULUS
 
 

@@ -96,6 +96,21 @@ class MemberState:
         return self.may_read(kind, scope_id)
 
 
+def narrows(before: MemberState, after: MemberState) -> bool:
+    """True when ``after`` grants nothing ``before`` did not (same keys, same person)."""
+    return (
+        ROLES.index(after.role) >= ROLES.index(before.role)
+        and (
+            before.clients is None
+            or (after.clients is not None and after.clients <= before.clients)
+        )
+        and (before.internal or not after.internal)
+        and after.signing_public == before.signing_public
+        and after.exchange_public == before.exchange_public
+        and after.status in (before.status, "revoked")
+    )
+
+
 def fields_of(state: MemberState) -> dict[str, str]:
     """The record fields that store a membership."""
     return {
@@ -190,13 +205,18 @@ class Directory:
             candidate = _state_from(row.record_id, body, row.number, row.created)
         except (KeyError, ValueError, TypeError):
             return None
-        if row.author == row.record_id:
+        if row.author == row.record_id and row.number > 1:
+            # A member may narrow their own membership (step down, leave), never widen it.
+            previous = self._version_state(row.record_id, row.number - 1, depth + 1)
+            if previous is None or not narrows(previous, candidate):
+                return None
+            signer_key = previous.signing_public
+        elif row.author == row.record_id:
             # Only the creator's first version may sign itself, and only with the
             # key the vault id was derived from.
             nonce = v._meta_value("root_nonce")
             if (
-                row.number != 1
-                or row.record_id != v._meta_value("root_member")
+                row.record_id != v._meta_value("root_member")
                 or candidate.signing_public is None
                 or nonce is None
                 or derive_vault_id(candidate.signing_public, nonce) != v.vault_id
@@ -214,6 +234,17 @@ class Directory:
         except (errors.VaultError, CryptoError):
             return None
         return candidate
+
+    def _version_state(self, member_id: str, number: int, depth: int) -> MemberState | None:
+        """The verified state of one specific version of a membership."""
+        for row, body in self._versions(member_id):
+            if row.number == number:
+                cached = self._verified.get((member_id, number), ...)
+                if cached is ...:
+                    cached = self._verify(row, body, depth)
+                    self._verified[(member_id, number)] = cached
+                return cached  # type: ignore[return-value]
+        return None
 
     def signing_key(self, member_id: str, at: str | None) -> bytes | None:
         """The verified signing key of a member at a time, for checking their signatures."""

@@ -19,7 +19,7 @@ from typing import BinaryIO
 from crypto import aead, kdf, keys, recovery
 from crypto.errors import CryptoError
 from vault import attachments as att
-from vault import errors, schema, sealed, state, storage, team
+from vault import audit, errors, schema, sealed, state, storage, team
 from vault.codec import as_bytes, ctx, new_id, now
 from vault.fields import FieldKind
 from vault.keyring import (
@@ -29,6 +29,7 @@ from vault.keyring import (
     seal_recovery,
     seal_secrets,
 )
+from vault.members import MemberOps
 from vault.model import Attachment, CheckReport, Client, Member, Record
 from vault.recordstore import RecordStore
 
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 Progress = Callable[[int, int], None]
 
 
-class Vault(RecordStore):
+class Vault(RecordStore, MemberOps):
     """An open vault file; unlock it to read or write anything encrypted."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -52,6 +53,7 @@ class Vault(RecordStore):
         self._keyring: Keyring | None = None
         self._meta = meta
         self._tx_depth = 0
+        self._bulk_depth = 0
         super().__init__()
 
     # ------------------------------------------------------------------ life cycle
@@ -147,6 +149,7 @@ class Vault(RecordStore):
         vault._default_member = member_id
         vault._keyring = ring
         vault._tx_depth = 0
+        vault._bulk_depth = 0
         vault._meta = {"root_member": member_id, "root_nonce": nonce}
         RecordStore.__init__(vault)
         shared_key = aead.new_key()
@@ -270,7 +273,7 @@ class Vault(RecordStore):
         row = self._member_row(member_id)
         member_keys = open_with_passphrase(row, passphrase, self.vault_id)
         self._keyring = Keyring(self.vault_id, row["id"], member_keys)
-        log.info("vault unlocked")
+        self._after_unlock("passphrase")
 
     def unlock_with_recovery(self, text: str, member_id: str | None = None) -> None:
         """Unlock with a typed recovery key from the emergency kit."""
@@ -281,7 +284,73 @@ class Vault(RecordStore):
         row = self._member_row(member_id)
         member_keys = open_with_recovery(row, secret, self.vault_id)
         self._keyring = Keyring(self.vault_id, row["id"], member_keys)
-        log.info("vault unlocked with a recovery key")
+        self._after_unlock("recovery key")
+
+    def _after_unlock(self, how: str) -> None:
+        """Refuse members who are not (or no longer) active; record the unlock."""
+        try:
+            me = self.member_state()
+        except errors.VaultError:
+            self.lock()
+            raise errors.AccessDeniedError(
+                "this vault yet: an admin must confirm your membership first"
+            ) from None
+        if not me.active:
+            self.lock()
+            raise errors.AccessDeniedError(f"this vault (your membership is {me.status})")
+        try:
+            with self.transaction():
+                self._audit("unlock", None, {"with": how})
+        except (errors.VaultReadOnlyError, errors.StorageError, errors.VaultBusyError):
+            log.warning("unlock could not be written to the audit log (read-only or busy)")
+        log.info("vault unlocked")
+
+    # ------------------------------------------------------------------ audit
+
+    def _audit(
+        self, event: str, scope_id: str | None, details: dict, record_id: str | None = None
+    ) -> None:
+        """Append an audit entry inside the current transaction (skipped in bulk work)."""
+        if self._bulk_depth and event in ("create", "edit"):
+            return
+        audit.append(self, event, scope_id or self.shared_scope_id, record_id, details)
+
+    def log_event(
+        self,
+        event: str,
+        record_id: str | None = None,
+        *,
+        scope_id: str | None = None,
+        **details: object,
+    ) -> None:
+        """Record something a person did outside the vault's own writes (reveal, copy, export)."""
+        if event not in audit.EVENTS:
+            raise ValueError(f"unknown audit event {event}")
+        if record_id and scope_id is None:
+            scope_id = self.get_record(record_id).scope_id
+        with self.transaction():
+            self._audit(event, scope_id, dict(details), record_id)
+
+    @contextlib.contextmanager
+    def bulk(self, event: str, scope_id: str | None, **details: object) -> Iterator[None]:
+        """One transaction for bulk work (import, demo) with one audit entry instead of many."""
+        with self.transaction():
+            self._bulk_depth += 1
+            try:
+                yield
+            finally:
+                self._bulk_depth -= 1
+            self._audit(event, scope_id, dict(details))
+
+    def audit_log(self, *, client: str | None = None, member: str | None = None) -> list:
+        """Readable audit entries, optionally for one client and/or one member."""
+        scopes = {self.find_client(client).id} if client else None
+        member_id = self._resolve_member(member) if member else None
+        return audit.read(self, scope_ids=scopes, member_id=member_id)
+
+    def verify_audit(self) -> list[str]:
+        """Problems in the audit chain (empty when intact)."""
+        return audit.verify(self)
 
     def lock(self) -> None:
         """Drop every key and every decrypted value held by this object."""
@@ -492,7 +561,7 @@ class Vault(RecordStore):
         key_version, key = self._current_key(scope_id)
         created = now()
         payload = {"name": label, "members": list(members)} if members else {"name": label}
-        sealed_label, signature, _ = sealed.seal_signed(
+        sealed_label, signature = sealed.seal_signed(
             key,
             self._label_aad(scope_id, key_version),
             ctx("scope-label-sig", self.vault_id, scope_id, created),

@@ -76,14 +76,16 @@ def signed_message(vault_id: str, row: VersionRow, plain: bytes) -> bytes:
     """What the author signs for a version.
 
     It covers the *plaintext* (which carries a random salt, so the signature
-    cannot confirm a guess) rather than the ciphertext, so a key rotation can
-    re-encrypt a version under a new key version without forging its author's
-    signature. The AAD still binds the ciphertext to its key version.
+    cannot confirm a guess) rather than the ciphertext, and not the scope the
+    version is stored in: a key rotation re-encrypts a version under a new key
+    version and restricting a credential moves its whole history into a
+    sub-scope, both without forging the author's signature. The AAD binds the
+    ciphertext to its scope and key version; whether the author could write in
+    that scope is checked on every read.
     """
     return ctx(
         "record-sig",
         vault_id,
-        row.scope_id,
         row.record_id,
         row.vid,
         row.number,
@@ -95,19 +97,20 @@ def signed_message(vault_id: str, row: VersionRow, plain: bytes) -> bytes:
 
 
 def reseal(
-    vault_id: str, row: VersionRow, old_key: bytes, new_key: bytes, key_version: int
+    vault_id: str,
+    row: VersionRow,
+    old_key: bytes,
+    new_key: bytes,
+    key_version: int,
+    scope_id: str | None = None,
 ) -> VersionRow:
-    """Re-encrypt a version under a new key version; its signature stays valid."""
-    plain = aead.open_sealed(
-        old_key,
-        row.body,
-        aad(vault_id, row.scope_id, row.record_id, row.vid, row.number, row.key_version),
-    )
-    body = aead.seal(
-        new_key, plain, aad(vault_id, row.scope_id, row.record_id, row.vid, row.number, key_version)
-    )
+    """Re-encrypt a version under a new key version (or into another scope); signature intact."""
+    scope_id = scope_id or row.scope_id
+    old_aad = aad(vault_id, row.scope_id, row.record_id, row.vid, row.number, row.key_version)
+    plain = aead.open_sealed(old_key, row.body, old_aad)
+    new_aad = aad(vault_id, scope_id, row.record_id, row.vid, row.number, key_version)
     values = list(row.as_tuple())
-    values[5], values[8] = key_version, body
+    values[4], values[5], values[8] = scope_id, key_version, aead.seal(new_key, plain, new_aad)
     return VersionRow(*values)
 
 
