@@ -53,7 +53,7 @@ import os
 import sys
 from importlib import metadata
 
-from ui import cli_files, cli_records, cli_vault
+from ui import cli_files, cli_members, cli_records, cli_vault
 from ui.cli_common import ENV_PASSPHRASE, ENV_VAULT, Session
 from vault.errors import VaultError
 
@@ -108,7 +108,9 @@ class _VersionAction(argparse.Action):
         parser.exit()
 
 
-def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
+def _global_options(
+    parser: argparse.ArgumentParser, *, suppress: bool, member: bool = True
+) -> None:
     """Add the options every command accepts.
 
     On the top-level parser they get real defaults; on each command they default
@@ -138,12 +140,13 @@ def _global_options(parser: argparse.ArgumentParser, *, suppress: bool) -> None:
         default=default(None),
         help="unlock with the recovery key in FILE instead of a passphrase",
     )
-    group.add_argument(
-        "--member",
-        metavar="ID",
-        default=default(None),
-        help="unlock as this member (id or prefix) when several people share the file",
-    )
+    if member:
+        group.add_argument(
+            "--member",
+            metavar="ID",
+            default=default(None),
+            help="unlock as this member (id or prefix) when several people share the file",
+        )
     group.add_argument(
         "--json",
         action="store_true",
@@ -174,6 +177,9 @@ def build_parser() -> argparse.ArgumentParser:
     cli_vault.register(commands, common, formatter)
     cli_records.register(commands, common, formatter)
     cli_files.register(commands, common, formatter)
+    without_member = argparse.ArgumentParser(add_help=False)
+    _global_options(without_member, suppress=True, member=False)
+    cli_members.register(commands, common, formatter, without_member)
     return parser
 
 

@@ -133,6 +133,8 @@ def cmd_show(session: Session) -> int:
     vault = session.vault()
     head = vault.get_record(args.id)
     record = head if args.version is None else vault.get_record(head.id, args.version)
+    if args.reveal and record.secret_names(vault.kinds(record)):
+        vault.log_event("reveal", record.id, version=record.version)
     if session.json:
         session.emit(record_json(vault, record, reveal=args.reveal))
     else:
@@ -252,6 +254,8 @@ def cmd_diff(session: Session) -> int:
     args = session.args
     vault = session.vault()
     changes = vault.diff(args.id, args.v1, args.v2)
+    if args.reveal and any(c.secret for c in changes):
+        vault.log_event("reveal", vault.resolve_id(args.id), versions=[args.v1, args.v2])
     if session.json:
         session.emit(
             [
