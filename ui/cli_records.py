@@ -318,6 +318,12 @@ def cmd_unlink(session: Session) -> int:
     return _saved(session, vault.unlink(session.args.id, session.args.other), "Unlinked")
 
 
+def cmd_restrict(session: Session) -> int:
+    """``record restrict``."""
+    vault = session.vault()
+    return _saved(session, vault.restrict(session.args.id, session.args.members), "Restricted")
+
+
 # ---------------------------------------------------------------------- parser
 
 
@@ -503,3 +509,21 @@ def register(
     p.add_argument("id", metavar="ID", help="the record that links")
     p.add_argument("other", metavar="OTHER", help="the record linked to")
     p.set_defaults(func=cmd_unlink)
+
+    p = leaf(
+        "restrict",
+        "let only named members (and you) read a record",
+        "Move a record, with its whole history and attachments, into a sub-scope whose key "
+        "only the named members and you hold. Others with access to the client no longer "
+        "see it. Change the secret afterwards: whoever could read it before may have kept it.",
+    )
+    p.add_argument("id", metavar="ID", help="record id or a unique prefix")
+    p.add_argument(
+        "--to",
+        dest="members",
+        action="append",
+        default=[],
+        metavar="MEMBER",
+        help="a member who may read it (id prefix or name; repeat)",
+    )
+    p.set_defaults(func=cmd_restrict)

@@ -522,17 +522,19 @@ def leaver_report(vault: MemberOps, member: str) -> LeaverReport:
                 scopes.add(scope_id)
         elif replace(state, status="active").may_read(kind, scope_id):
             scopes.add(scope_id)
-    credentials = [
+    everything = {r.id: r for r in v.list_records()}  # type: ignore[attr-defined]
+    touched_ids = list(
+        dict.fromkeys(
+            e.record_id
+            for e in v.audit_log(member=member_id)  # type: ignore[attr-defined]
+            if e.event in ("reveal", "copy") and e.record_id in everything
+        )
+    )
+    # What they saw stays on the list wherever it lives now (restricted since, say).
+    touched = [everything[i] for i in touched_ids]
+    rest = [
         r
-        for r in v.list_records(type="credential")
-        if r.scope_id in scopes  # type: ignore[attr-defined]
+        for r in everything.values()
+        if r.type == "credential" and r.scope_id in scopes and r.id not in touched_ids
     ]
-    touched_ids = [
-        e.record_id
-        for e in v.audit_log(member=member_id)  # type: ignore[attr-defined]
-        if e.event in ("reveal", "copy") and e.record_id
-    ]
-    by_id = {r.id: r for r in credentials}
-    touched = [by_id[i] for i in dict.fromkeys(touched_ids) if i in by_id]
-    rest = [r for r in credentials if r.id not in set(touched_ids)]
     return LeaverReport(member_id, state.name, touched, rest)

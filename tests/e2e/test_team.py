@@ -40,6 +40,10 @@ def test_team_tour(cli: Cli, vault_file) -> None:
     assert entries[-1]["record_id"] == secret["id"] and entries[-1]["client"] == "Contoso"
     assert cli.json(*v, "audit", "--verify") == {"ok": True, "problems": []}
 
+    restricted = cli.json(*v, "record", "restrict", secret["id"][:8])
+    assert restricted["id"] == secret["id"]
+    hidden = cli.fails(1, *v, "--member", bob, "record", "show", secret["id"], env=BOB)
+    assert "do not have access" in hidden.err
     leaver = cli.json(*v, "report", "leaver", bob[:8])
     assert [r["id"] for r in leaver["touched"]] == [secret["id"]]
     revoked = cli.json(*v, "member", "revoke", bob[:8])
