@@ -70,7 +70,7 @@ def entry_hash(vault_id: str, row: sqlite3.Row | dict) -> bytes:
         ctx(
             "audit-entry",
             vault_id,
-            row["seq"],
+            row["member_seq"],
             row["id"],
             row["member_id"],
             row["scope_id"],
@@ -93,8 +93,12 @@ def append(
     ring = vault._ring()
     conn = vault._conn
     key_version, key = vault._current_key(scope_id)
-    last = conn.execute("SELECT * FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-    seq = (last["seq"] + 1) if last else 1
+    last = conn.execute(
+        "SELECT * FROM audit WHERE member_id = ? ORDER BY member_seq DESC LIMIT 1",
+        (ring.member_id,),
+    ).fetchone()
+    seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM audit").fetchone()[0]
+    member_seq = (last["member_seq"] + 1) if last else 1
     prev = entry_hash(vault.vault_id, last) if last else GENESIS
     entry_id = new_id()
     created = now()
@@ -106,6 +110,7 @@ def append(
         "seq": seq,
         "id": entry_id,
         "member_id": ring.member_id,
+        "member_seq": member_seq,
         "scope_id": scope_id,
         "key_version": key_version,
         "created": created,
@@ -167,31 +172,35 @@ def _open(vault: Vault, row: sqlite3.Row) -> dict | None:
 
 
 def verify(vault: Vault) -> list[str]:
-    """Every problem in the chain: removed, reordered, altered or forged entries."""
+    """Every problem in the chains: removed, reordered, altered or forged entries.
+
+    Each member's entries form one chain (so replicas can merge logs by union);
+    the signed vault state covers every entry, so cutting a chain's tail shows too.
+    """
     problems: list[str] = []
     readable = vault.readable_scopes()
-    prev = GENESIS
-    expected = 1
-    for row in vault._conn.execute("SELECT * FROM audit ORDER BY seq").fetchall():
-        where = f"audit entry {row['seq']}"
-        if row["seq"] != expected:
+    chains: dict[str, tuple[bytes, int]] = {}
+    rows = vault._conn.execute("SELECT * FROM audit ORDER BY member_id, member_seq").fetchall()
+    for row in rows:
+        member = row["member_id"]
+        prev, expected = chains.get(member, (GENESIS, 1))
+        where = f"audit entry {row['member_seq']} of member {member[:8]}"
+        if row["member_seq"] != expected:
             problems.append(f"{where}: entries before it are missing (expected {expected})")
-        expected = row["seq"] + 1
         if not keys.equal(as_bytes(row["prev_hash"]), prev):
             problems.append(f"{where}: the chain is broken (removed or reordered entries)")
         digest = entry_hash(vault.vault_id, row)
-        signer = vault._signer_key(row["member_id"], row["created"])
+        signer = vault._signer_key(member, row["created"])
         try:
             if signer is None:
                 raise CryptoError("unknown member")
-            keys.verify(
-                signer, ctx("audit-sig", vault.vault_id, digest), as_bytes(row["signature"])
-            )
+            message = ctx("audit-sig", vault.vault_id, digest)
+            keys.verify(signer, message, as_bytes(row["signature"]))
         except CryptoError:
             problems.append(f"{where}: its signature does not verify (altered or forged)")
         if row["scope_id"] in readable and _open(vault, row) is None:
             problems.append(f"{where}: its body is damaged or was altered")
-        prev = digest
+        chains[member] = (digest, row["member_seq"] + 1)
     wrong = state.problem(vault._conn, vault.vault_id, lambda m: vault._signer_key(m, None))
     if wrong:
         problems.append(f"the vault's signed state: {wrong} (entries may have been cut off)")

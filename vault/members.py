@@ -458,9 +458,8 @@ class MemberOps:
                 old_key = self._scope_key(row.scope_id, row.key_version)  # type: ignore[attr-defined]
                 moved = reseal(self.vault_id, row, old_key, new_key, 1, scope_id)  # type: ignore[attr-defined]
                 conn.execute(
-                    "UPDATE versions SET scope_id = ?, key_version = 1, body = ? "
-                    "WHERE record_id = ? AND number = ?",
-                    (scope_id, moved.body, row.record_id, row.number),
+                    "UPDATE versions SET scope_id = ?, key_version = 1, body = ? WHERE vid = ?",
+                    (scope_id, moved.body, row.vid),
                 )
             for row in conn.execute(
                 "SELECT * FROM attachments WHERE record_id = ?", (record.id,)

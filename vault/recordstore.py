@@ -109,7 +109,7 @@ class RecordStore:
         if number is None:
             row = self._conn.execute(
                 f"SELECT {_QUALIFIED} FROM versions v JOIN records r ON r.id = v.record_id "  # noqa: S608
-                "AND r.head = v.number WHERE r.id = ?",
+                "AND r.head_vid = v.vid WHERE r.id = ?",
                 (record_id,),
             ).fetchone()
         else:
@@ -131,12 +131,12 @@ class RecordStore:
         rows = self._conn.execute(
             f"SELECT {_QUALIFIED}, "  # noqa: S608
             "r.created, r.updated, r.seq FROM records r JOIN versions v "
-            "ON v.record_id = r.id AND v.number = r.head WHERE r.seq > ? ORDER BY r.seq",
+            "ON v.record_id = r.id AND v.vid = r.head_vid WHERE r.seq > ? ORDER BY r.seq",
             (self._catalog_seq,),
         ).fetchall()
         total = len(rows)
         for done, row in enumerate(rows, 1):
-            version = VersionRow.from_row(tuple(row)[:10])
+            version = VersionRow.from_row(tuple(row)[: VersionRow.WIDTH])
             self._catalog_seq = max(self._catalog_seq, row[-1])
             self._catalog.pop(version.record_id, None)
             self.damaged.pop(version.record_id, None)
@@ -170,7 +170,7 @@ class RecordStore:
         readable = self.readable_scopes()  # type: ignore[attr-defined]
         rows = self._conn.execute(
             f"SELECT {_QUALIFIED}, r.created, r.updated, r.seq FROM records r "  # noqa: S608
-            "JOIN versions v ON v.record_id = r.id AND v.number = r.head "
+            "JOIN versions v ON v.record_id = r.id AND v.vid = r.head_vid "
             "WHERE r.seq > ? ORDER BY r.seq",
             (since,),
         ).fetchall()
@@ -178,7 +178,7 @@ class RecordStore:
         gone: list[str] = []
         mark = since
         for row in rows:
-            version = VersionRow.from_row(tuple(row)[:10])
+            version = VersionRow.from_row(tuple(row)[: VersionRow.WIDTH])
             mark = max(mark, row[-1])
             if version.scope_id not in readable:
                 gone.append(version.record_id)
@@ -263,7 +263,7 @@ class RecordStore:
         """Heads of the shared scope (templates), read directly: no full catalog load."""
         rows = self._conn.execute(
             f"SELECT {_QUALIFIED} FROM records r JOIN versions v "  # noqa: S608
-            "ON v.record_id = r.id AND v.number = r.head WHERE r.scope_id = ?",
+            "ON v.record_id = r.id AND v.vid = r.head_vid WHERE r.scope_id = ?",
             (self.shared_scope_id,),
         ).fetchall()
         out = []
@@ -353,7 +353,8 @@ class RecordStore:
                 created=created,
             )
             conn.execute(
-                f"INSERT INTO versions ({VersionRow.COLUMNS}) VALUES ({', '.join('?' * 10)})",  # noqa: S608
+                f"INSERT INTO versions ({VersionRow.COLUMNS}) "  # noqa: S608
+                f"VALUES ({', '.join('?' * VersionRow.WIDTH)})",
                 row.as_tuple(),
             )
             old = conn.execute(

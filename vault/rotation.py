@@ -99,9 +99,8 @@ def resume(vault: Vault, progress: Progress | None = None) -> int:
                     old_key = vault._scope_key(scope_id, row.key_version)
                     moved = reseal(vault.vault_id, row, old_key, new_key, current)
                     conn.execute(
-                        "UPDATE versions SET key_version = ?, body = ? "
-                        "WHERE record_id = ? AND number = ?",
-                        (current, moved.body, row.record_id, row.number),
+                        "UPDATE versions SET key_version = ?, body = ? WHERE vid = ?",
+                        (current, moved.body, row.vid),
                     )
             done += len(rows)
             if progress:

@@ -93,10 +93,12 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "created": str,
             "updated": str,
             "deleted": int,
+            "conflict": int,  # 1 while concurrent versions from replicas await a person
             "seq": int,
         },
         pk="id",
         not_null={"scope_id", "head", "head_vid", "created", "updated", "deleted", "seq"},
+        defaults={"conflict": 0},
     )
     db["records"].create_index(["seq"], unique=True)
     db["records"].create_index(["scope_id"])
@@ -112,11 +114,12 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "created": str,
             "body": bytes,
             "signature": bytes,
+            "merge_vid": str,  # second parent of a version that resolved a conflict
         },
-        pk=("record_id", "number"),
-        not_null={"vid", "scope_id", "key_version", "author", "created", "body", "signature"},
+        pk="vid",  # concurrent edits on two replicas may share a number, never a vid
+        not_null={"record_id", "number", "scope_id", "key_version", "author", "created", "body"},
     )
-    db["versions"].create_index(["vid"], unique=True)
+    db["versions"].create_index(["record_id", "number"])
     db["attachments"].create(
         {
             "id": str,
@@ -150,6 +153,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
             "seq": int,
             "id": str,
             "member_id": str,
+            "member_seq": int,  # each member's entries form their own chain (replicas merge)
             "scope_id": str,
             "key_version": int,
             "created": str,
@@ -160,6 +164,7 @@ def _migration_1(db: sqlite_utils.Database) -> None:
         },
         pk="seq",
     )
+    db["audit"].create_index(["member_id", "member_seq"], unique=True)
 
 
 TABLES = frozenset(

@@ -83,7 +83,7 @@ def recompute(conn: sqlite3.Connection) -> int:
         "SELECT id, record_id, digest FROM attachments"
     ):
         total += attachment_element(attachment_id, record_id, as_bytes(digest))
-    columns = ("seq", "id", "member_id", "scope_id", "created", "prev_hash", "body_hash")
+    columns = ("member_seq", "id", "member_id", "scope_id", "created", "prev_hash", "body_hash")
     rows = conn.execute(f"SELECT {', '.join(columns)} FROM audit").fetchall()  # noqa: S608
     if rows:
         from vault import audit  # audit builds on this module

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from crypto import aead, keys
@@ -36,11 +36,13 @@ class VersionRow:
     created: str
     body: bytes
     signature: bytes
+    merge_vid: str | None = None  # the second parent when a conflict was resolved
 
     COLUMNS = (
         "record_id, number, vid, parent_vid, scope_id, key_version, "
-        "author, created, body, signature"
+        "author, created, body, signature, merge_vid"
     )
+    WIDTH = 11
 
     @classmethod
     def from_row(cls, row: sqlite3.Row | tuple) -> VersionRow:
@@ -62,6 +64,7 @@ class VersionRow:
             self.created,
             self.body,
             self.signature,
+            self.merge_vid,
         )
 
 
@@ -92,6 +95,7 @@ def signed_message(vault_id: str, row: VersionRow, plain: bytes) -> bytes:
         row.author,
         row.created,
         row.parent_vid,
+        row.merge_vid,
         hashlib.sha256(plain).digest(),
     )
 
@@ -144,6 +148,7 @@ def seal_version(
     signer: keys.MemberKeys,
     author: str,
     created: str,
+    merge_vid: str | None = None,
 ) -> VersionRow:
     """Encrypt and sign ``record`` as version ``number``."""
     plain = dump({**body_of(record), "salt": os.urandom(16).hex()})
@@ -151,10 +156,19 @@ def seal_version(
         key, plain, aad(vault_id, record.scope_id, record.id, vid, number, key_version)
     )
     unsigned = VersionRow(
-        record.id, number, vid, parent_vid, record.scope_id, key_version, author, created, body, b""
+        record.id,
+        number,
+        vid,
+        parent_vid,
+        record.scope_id,
+        key_version,
+        author,
+        created,
+        body,
+        b"",
+        merge_vid,
     )
-    signature = signer.sign(signed_message(vault_id, unsigned, plain))
-    return VersionRow(*unsigned.as_tuple()[:-1], signature)
+    return replace(unsigned, signature=signer.sign(signed_message(vault_id, unsigned, plain)))
 
 
 def open_version(vault_id: str, row: VersionRow, key: bytes, author_public: bytes | None) -> Record:

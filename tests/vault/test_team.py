@@ -226,9 +226,9 @@ def test_audit_verify_detects_tampering(team, damage: str) -> None:
     if damage == "remove":
         conn.execute("DELETE FROM audit WHERE seq = 3")
     elif damage == "reorder":
-        conn.execute("UPDATE audit SET seq = -1 WHERE seq = 3")
-        conn.execute("UPDATE audit SET seq = 3 WHERE seq = 4")
-        conn.execute("UPDATE audit SET seq = 4 WHERE seq = -1")
+        conn.execute("UPDATE audit SET member_seq = -1 WHERE member_seq = 3")
+        conn.execute("UPDATE audit SET member_seq = 3 WHERE member_seq = 4")
+        conn.execute("UPDATE audit SET member_seq = 4 WHERE member_seq = -1")
     elif damage == "alter":
         conn.execute("UPDATE audit SET created = '2020-01-01T00:00:00+00:00' WHERE seq = 2")
     elif damage == "forge":
