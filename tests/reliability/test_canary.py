@@ -160,6 +160,19 @@ def test_no_canary_reaches_the_disk(
     out = tmp_path / "exported" / "attachment.txt"
     out.parent.mkdir()
     vault.extract_attachment(attached.id, out)
+    # Team work: an invited member's name, audit details, a restricted credential,
+    # and a revocation that re-encrypts everything the member could read.
+    invitation = vault.invite(plant("member-name", mark("member")), "technician")
+    other = Vault.open(path)
+    member_pass = plant("member-passphrase", mark("mpass"))
+    joined = other.accept_invitation(invitation, member_pass, kdf_params=fast_kdf)
+    other.close()
+    vault.confirm_member(joined.member_id, joined.fingerprint)
+    vault.log_event("copy", credential.id, field=plant("audit-detail", mark("auditdetail")))
+    vault.restrict(credential.id, [joined.member_id])
+    vault.revoke_member(joined.member_id)
+    assert vault.verify_audit() == []
+
     new_passphrase = plant("passphrase2", mark("pass"))
     vault.change_passphrase(new_passphrase)
 
