@@ -1,0 +1,115 @@
+"""The unlock screen: inline errors (never a modal), recovery key, busy state, bad files."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtWidgets import QLineEdit
+
+from tests.ui.conftest import OFFSCREEN_NOISE, SIGNAL_TIMEOUT_MS, open_dialogs, unlock
+
+pytestmark = [pytest.mark.timeout(60), OFFSCREEN_NOISE]
+
+
+def test_starts_locked_with_nothing_prefilled(window) -> None:
+    screen = window.unlock_screen
+    assert window.stack.currentWidget() is screen
+    assert screen.passphrase.text() == ""
+    assert screen.passphrase.echoMode() == QLineEdit.EchoMode.Password
+    assert not screen.error.isVisible()
+    assert window.state_label.text() == "Locked"
+    assert window.sync_label.text() == "Sync: not configured"
+    assert not window.lock_action.isEnabled()
+
+
+def test_wrong_passphrase_is_an_inline_message_not_a_modal(qtbot, window) -> None:
+    screen = window.unlock_screen
+    screen.passphrase.setText("not the passphrase")
+    with qtbot.waitSignal(screen.failed, timeout=SIGNAL_TIMEOUT_MS) as failed:
+        screen.button.click()
+        assert screen.is_busy
+        assert screen.busy.isVisible()
+        assert not screen.button.isEnabled()
+    assert failed.args == ["Wrong passphrase."]
+    assert screen.error.isVisible()
+    assert screen.error.text() == "Wrong passphrase."
+    assert "c01c28" in screen.error.styleSheet()  # red
+    assert open_dialogs() == []
+    assert not screen.is_busy and screen.button.isEnabled()
+    assert window.stack.currentWidget() is screen
+    assert not window.vault.is_unlocked
+    assert screen.passphrase.selectedText() == "not the passphrase"  # retype replaces it
+
+
+def test_typing_again_hides_the_message(qtbot, window) -> None:
+    screen = window.unlock_screen
+    screen.passphrase.setText("wrong wrong")
+    with qtbot.waitSignal(screen.failed, timeout=SIGNAL_TIMEOUT_MS):
+        screen.button.click()
+    qtbot.keyClicks(screen.passphrase, "x")
+    assert not screen.error.isVisible()
+
+
+def test_empty_passphrase_asks_without_deriving(qtbot, window) -> None:
+    screen = window.unlock_screen
+    with qtbot.waitSignal(screen.failed, timeout=1000) as failed:
+        screen.button.click()
+    assert failed.args == ["Type the passphrase."]
+    assert not screen.is_busy
+
+
+def test_right_passphrase_unlocks_and_empties_the_field(qtbot, window, small_vault) -> None:
+    unlock(qtbot, window, small_vault.passphrase)
+    assert window.is_unlocked
+    assert window.stack.currentWidget() is window.browser
+    assert window.unlock_screen.passphrase.text() == ""
+    assert window.state_label.text() == f"Unlocked — {small_vault.records} records"
+    assert window.windowTitle() == "Test provider — Sitebook"
+    assert open_dialogs() == []
+
+
+def test_recovery_key_unlocks(qtbot, window, small_vault) -> None:
+    screen = window.unlock_screen
+    screen.use_recovery.setChecked(True)
+    assert screen.field_label.text() == "Recovery &key:"
+    screen.passphrase.setText(small_vault.recovery_key.lower())
+    with qtbot.waitSignal(window.unlocked, timeout=SIGNAL_TIMEOUT_MS):
+        screen.button.click()
+    assert window.is_unlocked
+
+
+def test_mistyped_recovery_key_is_inline(qtbot, window) -> None:
+    screen = window.unlock_screen
+    screen.use_recovery.setChecked(True)
+    screen.passphrase.setText("AAAAA-BBBBB")
+    with qtbot.waitSignal(screen.failed, timeout=SIGNAL_TIMEOUT_MS) as failed:
+        screen.button.click()
+    assert failed.args[0]
+    assert screen.error.text() == failed.args[0]
+    assert open_dialogs() == []
+
+
+def test_missing_vault_file_is_explained_inline(qtbot, tmp_path) -> None:
+    from ui.desktop.mainwindow import MainWindow
+
+    win = MainWindow(tmp_path / "nowhere.sitebook")
+    qtbot.addWidget(win)
+    win.show()
+    win.start()
+    screen = win.unlock_screen
+    assert screen.error.isVisible()
+    assert "nowhere.sitebook" in screen.error.text()
+    assert not screen.button.isEnabled()
+    assert open_dialogs() == []
+
+
+def test_a_file_that_is_not_a_vault_is_explained_inline(qtbot, tmp_path) -> None:
+    from ui.desktop.mainwindow import MainWindow
+
+    path = tmp_path / "notes.sitebook"
+    path.write_text("just some notes\n")
+    win = MainWindow(path)
+    qtbot.addWidget(win)
+    win.show()
+    win.start()
+    assert win.unlock_screen.error.isVisible()
+    assert not win.unlock_screen.button.isEnabled()

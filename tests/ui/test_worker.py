@@ -1,0 +1,142 @@
+"""The background-work helper: results, known errors, bugs, progress and cancel."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from PySide6.QtCore import QThread
+from PySide6.QtWidgets import QApplication
+
+from tests.ui.conftest import OFFSCREEN_NOISE
+from ui.desktop import worker
+from vault.errors import CancelledError, WrongPassphraseError
+
+pytestmark = [pytest.mark.timeout(30), OFFSCREEN_NOISE]
+
+TIMEOUT_MS = 5000
+
+
+def test_result_arrives_on_the_gui_thread(qtbot) -> None:
+    threads: dict[str, object] = {}
+    results: list[int] = []
+
+    def work(control: worker.JobControl) -> int:
+        threads["work"] = threading.current_thread()
+        return 42
+
+    def done(value: int) -> None:
+        threads["done"] = QThread.currentThread()
+        results.append(value)
+
+    job = worker.Job(work)
+    job.succeeded.connect(done)
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
+        job.start()
+    assert results == [42]
+    assert threads["work"] is not threading.main_thread()
+    assert threads["done"] is QApplication.instance().thread()
+    assert not job.running
+
+
+def test_vault_error_goes_to_on_error(qtbot) -> None:
+    errors: list[Exception] = []
+
+    def work(control: worker.JobControl) -> None:
+        raise WrongPassphraseError()
+
+    job = worker.Job(work)
+    job.failed.connect(errors.append)
+    job.succeeded.connect(lambda _value: pytest.fail("no result expected"))
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
+        job.start()
+    assert len(errors) == 1 and isinstance(errors[0], WrongPassphraseError)
+
+
+def test_run_wires_callbacks(qtbot) -> None:
+    seen: list[object] = []
+    job = worker.run(lambda control: "ok", on_success=seen.append, on_error=seen.append)
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
+        pass
+    assert seen == ["ok"]
+
+
+def test_a_bug_goes_to_on_crash_not_on_error(qtbot) -> None:
+    crashes: list[BaseException] = []
+    errors: list[Exception] = []
+
+    def work(control: worker.JobControl) -> None:
+        raise ZeroDivisionError("secret value 1234 must not reach the report")
+
+    job = worker.run(work, on_error=errors.append, on_crash=crashes.append)
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
+        pass
+    assert errors == [] and len(crashes) == 1
+    from ui.desktop.crash import describe
+
+    report = describe(crashes[0])
+    assert "ZeroDivisionError" in report and "test_worker.py" in report
+    assert "1234" not in report
+
+
+def test_default_crash_handler_opens_the_crash_dialog(qtbot) -> None:
+    def work(control: worker.JobControl) -> None:
+        raise KeyError("some-field-value")
+
+    job = worker.run(work)
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
+        pass
+    dialogs = [w for w in QApplication.topLevelWidgets() if w.objectName() == "crashDialog"]
+    assert len(dialogs) == 1 and dialogs[0].isVisible()
+    assert "some-field-value" not in dialogs[0].report
+    dialogs[0].reject()
+
+
+def test_progress_and_stage_reach_the_gui(qtbot) -> None:
+    progress: list[tuple[int, int]] = []
+    stages: list[str] = []
+
+    def work(control: worker.JobControl) -> None:
+        control.stage("Counting")
+        for done in range(1, 4):
+            control.progress(done, 3)
+
+    job = worker.Job(work)
+    job.progressed.connect(lambda done, total: progress.append((done, total)))
+    job.staged.connect(stages.append)
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
+        job.start()
+    assert stages == ["Counting"]
+    assert progress == [(0, 0), (1, 3), (2, 3), (3, 3)]
+
+
+def test_cancel_stops_at_the_next_progress_report(qtbot) -> None:
+    started = threading.Event()
+    release = threading.Event()
+    steps: list[int] = []
+    errors: list[Exception] = []
+
+    def work(control: worker.JobControl) -> None:
+        started.set()
+        release.wait(5)
+        for step in range(100):
+            control.progress(step, 100)
+            steps.append(step)
+
+    job = worker.Job(work)
+    job.failed.connect(errors.append)
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
+        job.start()
+        assert started.wait(5)
+        job.cancel()
+        release.set()
+    assert steps == []
+    assert len(errors) == 1 and isinstance(errors[0], CancelledError)
+
+
+def test_a_job_runs_once(qtbot) -> None:
+    job = worker.Job(lambda control: None)
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
+        job.start()
+        with pytest.raises(RuntimeError):
+            job.start()

@@ -1,0 +1,257 @@
+"""The main window: welcome (first run), unlock screen, or the vault browser.
+
+One window holds three pages in a stack. It opens the vault file (locked), shows
+the unlock screen, and swaps to the browser once unlocked; Ctrl+L locks again,
+which empties every model and view, forgets the keys and clears a copied secret
+from the clipboard. On first run with the demo vault it drives
+:class:`ui.desktop.firstrun.FirstRun` instead. The status bar says whether the
+vault is locked and how many records it shows, and where sync stands.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QLabel,
+    QMainWindow,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from crypto.kdf import KdfParams
+from ui.desktop import clipboard, fonts
+from ui.desktop.browser import VaultBrowser
+from ui.desktop.firstrun import DEMO_RECORDS, FirstRun, passphrase_file_for
+from ui.desktop.signals import emit
+from ui.desktop.unlock import ERROR_STYLE, UnlockScreen
+from vault.errors import VaultError
+from vault.vault import Vault
+
+log = logging.getLogger(__name__)
+
+
+class WelcomePage(QWidget):
+    """What shows while the demo vault is built, or when building it failed."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        heading = QLabel(self.tr("Welcome to Sitebook"))
+        heading.setFont(fonts.scaled(heading.font(), 1.8, bold=True))
+        heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.error = QLabel()
+        self.error.setObjectName("welcomeError")
+        self.error.setStyleSheet(ERROR_STYLE)
+        self.error.setWordWrap(True)
+        self.error.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.retry = QPushButton(self.tr("&Create the demo vault"))
+        self.retry.setObjectName("createDemo")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        layout.addWidget(heading)
+        layout.addWidget(self.text)
+        layout.addWidget(self.error)
+        layout.addWidget(self.retry, 0, Qt.AlignmentFlag.AlignCenter)
+        layout.addStretch(2)
+
+    def show_busy(self) -> None:
+        """Say the demo vault is being created."""
+        self.text.setText(self.tr("Creating a demo vault to explore…"))
+        self.error.clear()
+        self.retry.setVisible(False)
+
+    def show_failed(self, message: str) -> None:
+        """Say why there is no demo vault and offer to try again."""
+        self.text.setText(self.tr("There is no demo vault yet."))
+        self.error.setText(message)
+        self.retry.setVisible(True)
+
+
+class MainWindow(QMainWindow):
+    """Sitebook's window over one vault file."""
+
+    locked = Signal()
+    unlocked = Signal(object)
+
+    def __init__(
+        self,
+        vault_path: Path,
+        *,
+        demo: bool = False,
+        demo_kdf: KdfParams | None = None,
+        demo_records: int = DEMO_RECORDS,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("mainWindow")
+        self.vault_path = Path(vault_path)
+        self.demo = demo
+        self._demo_kdf = demo_kdf
+        self._demo_records = demo_records
+        self.vault: Vault | None = None
+        self.first_run: FirstRun | None = None
+
+        self.welcome = WelcomePage()
+        self.welcome.retry.clicked.connect(self.start_first_run)
+        self.unlock_screen = UnlockScreen()
+        self.unlock_screen.unlocked.connect(self._unlocked)
+        self.browser = VaultBrowser()
+        self.browser.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.stack = QStackedWidget()
+        for page in (self.welcome, self.unlock_screen, self.browser):
+            self.stack.addWidget(page)
+        self.setCentralWidget(self.stack)
+
+        self._make_actions()
+        self.state_label = QLabel()
+        self.state_label.setObjectName("vaultState")
+        self.sync_label = QLabel(self.tr("Sync: not configured"))
+        self.sync_label.setObjectName("syncState")
+        for label in (self.state_label, self.sync_label):
+            label.setContentsMargins(10, 0, 10, 0)
+            self.statusBar().addPermanentWidget(label)
+        self._show_locked()
+        self.resize(1360, 840)
+
+    def _make_actions(self) -> None:
+        self.lock_action = QAction(self.tr("&Lock"), self)
+        self.lock_action.setShortcut(QKeySequence("Ctrl+L"))
+        self.lock_action.triggered.connect(self.lock)
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        self.find_action = QAction(self.tr("&Find…"), self)
+        self.find_action.setShortcut(QKeySequence("Ctrl+F"))
+        self.find_action.triggered.connect(self.browser.focus_filter)
+        vault_menu = self.menuBar().addMenu(self.tr("&Vault"))
+        vault_menu.addAction(self.lock_action)
+        vault_menu.addSeparator()
+        vault_menu.addAction(self.quit_action)
+        edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
+        edit_menu.addAction(self.find_action)
+
+    # ------------------------------------------------------------------ start
+
+    def start(self) -> None:
+        """Create the demo vault if this is its first run, else ask to unlock."""
+        if self.demo and not self.vault_path.exists():
+            self.start_first_run()
+        else:
+            self.open_vault()
+
+    def start_first_run(self) -> None:
+        """Build the demo vault in the background (progress, then the passphrase)."""
+        self.welcome.show_busy()
+        self.stack.setCurrentWidget(self.welcome)
+        if self.first_run is not None:
+            self.first_run.deleteLater()
+        self.first_run = FirstRun(
+            self.vault_path, self, kdf_params=self._demo_kdf, records=self._demo_records
+        )
+        self.first_run.done.connect(self._unlocked)
+        self.first_run.failed.connect(self._first_run_failed)
+        self.first_run.start()
+
+    def _first_run_failed(self, message: str) -> None:
+        if self.vault_path.exists():
+            self.open_vault()
+        else:
+            self.welcome.show_failed(message)
+
+    def open_vault(self) -> None:
+        """Open the file (locked) and show the unlock screen, or why it cannot open."""
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None
+        try:
+            self.vault = Vault.open(self.vault_path)
+            error = ""
+        except VaultError as exc:
+            log.info("cannot open the vault: %s", type(exc).__name__)
+            error = str(exc)
+        self.unlock_screen.set_vault(self.vault, self.vault_path, error)
+        self.stack.setCurrentWidget(self.unlock_screen)
+        self._show_locked()
+
+    # ------------------------------------------------------------------ lock state
+
+    @property
+    def is_unlocked(self) -> bool:
+        """True while the browser shows an unlocked vault."""
+        return self.vault is not None and self.vault.is_unlocked
+
+    def _unlocked(self, vault: Vault) -> None:
+        if self.vault is not None and self.vault is not vault:
+            self.vault.close()
+        self.vault = vault
+        count = self.browser.load(vault)
+        self.stack.setCurrentWidget(self.browser)
+        self.state_label.setText(
+            self.tr("Unlocked — 1 record")
+            if count == 1
+            else self.tr("Unlocked — {n} records").format(n=count)
+        )
+        self.setWindowTitle(self.tr("{name} — Sitebook").format(name=vault.name))
+        self.lock_action.setEnabled(True)
+        self.find_action.setEnabled(True)
+        self.browser.table.setFocus()
+        log.info("window unlocked with %d records", count)
+        emit(self.unlocked, vault)
+
+    def lock(self) -> None:
+        """Forget keys and every decrypted value on screen; back to the unlock screen."""
+        if not self.is_unlocked:
+            return
+        self.browser.clear()
+        assert self.vault is not None
+        self.vault.lock()
+        clipboard.clear_if_ours()
+        self.unlock_screen.clear()
+        self.unlock_screen.set_vault(self.vault, self.vault_path)
+        self.stack.setCurrentWidget(self.unlock_screen)
+        self._show_locked()
+        log.info("window locked")
+        emit(self.locked)
+
+    def _show_locked(self) -> None:
+        hint = ""
+        if self.demo and passphrase_file_for(self.vault_path).exists():
+            hint = self.tr("This is the demo vault; its passphrase is in {path}.").format(
+                path=str(passphrase_file_for(self.vault_path))
+            )
+        self.unlock_screen.set_hint(hint)
+        self.state_label.setText(self.tr("Locked"))
+        self.setWindowTitle(self.tr("{file} — Sitebook").format(file=self.vault_path.name))
+        self.lock_action.setEnabled(False)
+        self.find_action.setEnabled(False)
+        self.statusBar().clearMessage()
+        self.unlock_screen.focus()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Lock and close the vault file on the way out."""
+        building = self.first_run is not None and self.first_run.busy
+        if self.unlock_screen.is_busy or building:
+            self.statusBar().showMessage(self.tr("Please wait until the vault is ready."), 5000)
+            event.ignore()
+            return
+        self.shutdown()
+        super().closeEvent(event)
+
+    def shutdown(self) -> None:
+        """Lock, close the vault file and clear a copied secret (safe to call twice)."""
+        if self.first_run is not None:
+            self.first_run.discard()
+        self.lock()
+        if self.vault is not None:
+            self.vault.close()
+            self.vault = None
+        clipboard.clear_if_ours()

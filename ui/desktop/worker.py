@@ -1,0 +1,173 @@
+"""Slow work off the GUI thread: the one helper every long task goes through (STYLE §3).
+
+Key derivation, demo creation, and later import, export, re-key, index rebuild
+and sync all run as a :class:`Job`: a callable executed on Qt's thread pool
+whose outcome comes back to the GUI thread as a signal, never as a shared
+variable. The callable receives a :class:`JobControl` to report progress, name
+its current stage and notice cancellation; ``control.progress`` has the
+``(done, total)`` shape of the vault API's progress callbacks and raises
+:class:`vault.errors.CancelledError` once the person has cancelled, so passing
+it straight to a vault call makes that call cancellable.
+
+Outcomes: ``succeeded(result)``; ``failed(VaultError)`` for known conditions
+(shown inline by the caller; cancellation is a ``CancelledError``);
+``crashed(exception)`` for anything else, which is a bug and goes to the crash
+dialog unless the caller handles it. ``finished`` follows each of them.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+
+from ui.desktop.crash import show_crash
+from ui.desktop.signals import emit
+from vault.errors import CancelledError, VaultError
+
+log = logging.getLogger(__name__)
+
+_OK, _FAILED, _CRASHED = 0, 1, 2
+_RUNNING: set[Job] = set()  # keeps every job alive until its outcome is delivered
+
+
+class JobControl:
+    """What a running job's callable uses to talk back; safe to call from any thread."""
+
+    def __init__(self, job: Job) -> None:
+        self._job = job
+        self._cancel = threading.Event()
+
+    @property
+    def cancelled(self) -> bool:
+        """True once the person has asked to cancel."""
+        return self._cancel.is_set()
+
+    def check(self) -> None:
+        """Raise CancelledError if the job was cancelled (call between steps)."""
+        if self._cancel.is_set():
+            raise CancelledError()
+
+    def progress(self, done: int, total: int) -> None:
+        """Report ``done`` of ``total`` (total 0: unknown); raise CancelledError if cancelled."""
+        self.check()
+        emit(self._job._progressed, int(done), int(total))
+
+    def stage(self, text: str) -> None:
+        """Name what the job does now (already translated); progress restarts as unknown."""
+        self.check()
+        emit(self._job._staged, text)
+        emit(self._job._progressed, 0, 0)
+
+
+class Job(QObject):
+    """A callable running on the thread pool, reporting back through signals.
+
+    Signals are delivered on the GUI thread. A job runs once; create another to
+    run again.
+    """
+
+    succeeded = Signal(object)
+    failed = Signal(object)
+    crashed = Signal(object)
+    finished = Signal()
+    progressed = Signal(int, int)
+    staged = Signal(str)
+
+    # Emitted on the worker thread; queued to this object's (the GUI) thread.
+    _done = Signal(int, object)
+    _progressed = Signal(int, int)
+    _staged = Signal(str)
+
+    def __init__(self, fn: Callable[[JobControl], Any], parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._fn = fn
+        self.control = JobControl(self)
+        self.running = False
+        queued = Qt.ConnectionType.QueuedConnection
+        self._done.connect(self._deliver, queued)
+        self._progressed.connect(self.progressed, queued)
+        self._staged.connect(self.staged, queued)
+
+    def start(self, pool: QThreadPool | None = None) -> Job:
+        """Queue the callable on ``pool`` (Qt's global pool by default); return self."""
+        if self.running:
+            raise RuntimeError("this job is already running")
+        self.running = True
+        _RUNNING.add(self)
+        (pool or QThreadPool.globalInstance()).start(self._run)
+        return self
+
+    def cancel(self) -> None:
+        """Ask the job to stop at its next progress report or check."""
+        self.control._cancel.set()
+
+    def _run(self) -> None:  # on a pool thread
+        try:
+            result = self._fn(self.control)
+        except VaultError as exc:
+            emit(self._done, _FAILED, exc)
+        except Exception as exc:
+            emit(self._done, _CRASHED, exc)
+        else:
+            if self.control.cancelled:
+                emit(self._done, _FAILED, CancelledError())
+            else:
+                emit(self._done, _OK, result)
+
+    @Slot(int, object)
+    def _deliver(self, outcome: int, value: object) -> None:
+        self.running = False
+        _RUNNING.discard(self)
+        if outcome == _OK:
+            emit(self.succeeded, value)
+        elif outcome == _FAILED:
+            log.info("background job ended: %s", type(value).__name__)
+            emit(self.failed, value)
+        else:
+            log.error("background job crashed: %s", type(value).__name__)
+            emit(self.crashed, value)
+        emit(self.finished)
+
+
+def run(
+    fn: Callable[[JobControl], Any],
+    *,
+    on_success: Callable[[Any], None] | None = None,
+    on_error: Callable[[VaultError], None] | None = None,
+    on_crash: Callable[[BaseException], None] | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+    parent: QObject | None = None,
+    pool: QThreadPool | None = None,
+) -> Job:
+    """Run ``fn(control)`` off the GUI thread and deliver its outcome to callbacks.
+
+    Args:
+        fn: The work; it receives a :class:`JobControl`.
+        on_success: Called with the return value, on the GUI thread.
+        on_error: Called with a :class:`VaultError` (cancellation included).
+        on_crash: Called with any other exception; by default the crash dialog.
+        on_progress: Called with ``(done, total)``; total 0 means unknown.
+        parent: The QObject that owns the job (for its lifetime and the crash dialog).
+        pool: The thread pool; Qt's global pool by default.
+
+    Returns:
+        The started :class:`Job` (connect to its signals for anything more).
+    """
+    job = Job(fn, parent)
+    if on_success is not None:
+        job.succeeded.connect(on_success)
+    if on_error is not None:
+        job.failed.connect(on_error)
+    if on_progress is not None:
+        job.progressed.connect(on_progress)
+    if on_crash is None:
+
+        def on_crash(exc: BaseException) -> None:
+            show_crash(exc, parent)
+
+    job.crashed.connect(on_crash)
+    return job.start(pool)
