@@ -27,6 +27,8 @@ SYSDEPS := libgl1 libegl1 libfontconfig1 libxkbcommon0 libdbus-1-3 libglib2.0-0
 SYSDEPS += libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxkbcommon-x11-0
 # A virtual X server for screenshot runs, and a font so text renders:
 SYSDEPS += xvfb xauth fonts-dejavu-core
+# Real peers the tests talk to: KeePassXC's CLI, headless Chromium, pdftotext:
+SYSDEPS += keepassxc chromium poppler-utils
 
 .DEFAULT_GOAL := help
 .PHONY: help sysdeps venv install test lint fmt run bench reliability clean

@@ -53,7 +53,7 @@ import os
 import sys
 from importlib import metadata
 
-from ui import cli_files, cli_members, cli_records, cli_vault
+from ui import cli_files, cli_handover, cli_members, cli_records, cli_vault
 from ui.cli_common import ENV_PASSPHRASE, ENV_VAULT, Session
 from vault.errors import VaultError
 
@@ -180,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     without_member = argparse.ArgumentParser(add_help=False)
     _global_options(without_member, suppress=True, member=False)
     cli_members.register(commands, common, formatter, without_member)
+    cli_handover.register_export(commands, common, formatter)
+    cli_handover.register_handover(commands, common, formatter)
     return parser
 
 

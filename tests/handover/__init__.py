@@ -1,0 +1,1 @@
+"""Tests of the handover package (vault/handover): export, verify, import, real peers."""
