@@ -124,7 +124,7 @@ def append(
         f"INSERT INTO audit ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",  # noqa: S608
         tuple(row.values()),
     )
-    state.write(conn, vault.vault_id, ring.keys, ring.member_id, add=element(digest))
+    vault._state_change(add=element(digest))
 
 
 def read(

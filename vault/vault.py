@@ -32,13 +32,14 @@ from vault.keyring import (
 from vault.members import MemberOps
 from vault.model import Attachment, CheckReport, Client, Member, Record
 from vault.recordstore import RecordStore
+from vault.sync.conflicts import ConflictOps
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
 
-class Vault(RecordStore, MemberOps):
+class Vault(RecordStore, MemberOps, ConflictOps):
     """An open vault file; unlock it to read or write anything encrypted."""
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
@@ -54,6 +55,7 @@ class Vault(RecordStore, MemberOps):
         self._meta = meta
         self._tx_depth = 0
         self._bulk_depth = 0
+        self._state_delta: int | None = None
         super().__init__()
 
     # ------------------------------------------------------------------ life cycle
@@ -150,6 +152,7 @@ class Vault(RecordStore, MemberOps):
         vault._keyring = ring
         vault._tx_depth = 0
         vault._bulk_depth = 0
+        vault._state_delta = None
         vault._meta = {"root_member": member_id, "root_nonce": nonce}
         RecordStore.__init__(vault)
         shared_key = aead.new_key()
@@ -191,7 +194,15 @@ class Vault(RecordStore, MemberOps):
         conn = storage.connect(path)
         try:
             if schema.unpack_version(user_version)[1] < schema.FORMAT_MINOR:
-                schema.migrate(conn)
+                try:
+                    schema.migrate(conn)
+                except sqlite3.OperationalError as exc:
+                    if storage.translate(exc, path) is not exc:
+                        raise
+                    # Each migration is one transaction: the file is as it was.
+                    raise errors.DamagedHeaderError(
+                        path, "its tables are missing or damaged, so it cannot be upgraded"
+                    ) from None
             return cls(path, conn)
         except sqlite3.Error as exc:
             conn.close()
@@ -422,14 +433,27 @@ class Vault(RecordStore, MemberOps):
                 self._tx_depth -= 1
             return
         self._tx_depth = 1
+        self._state_delta = None
         try:
             with storage.transaction(self._conn, self.path) as conn:
                 yield conn
+                if self._state_delta is not None:
+                    ring = self._ring()
+                    state.write(
+                        conn, self.vault_id, ring.keys, ring.member_id, add=self._state_delta
+                    )
         except BaseException:
             self._forget_cache()
             raise
         finally:
             self._tx_depth = 0
+            self._state_delta = None
+
+    def _state_change(self, add: int = 0, remove: int = 0) -> None:
+        """Note a change to the signed state; it is signed once, when the transaction commits."""
+        if not self._tx_depth:
+            raise RuntimeError("state changes belong inside a transaction")
+        self._state_delta = ((self._state_delta or 0) + add - remove) % state.MODULUS
 
     # ------------------------------------------------------------------ members
 
@@ -731,13 +755,7 @@ class Vault(RecordStore, MemberOps):
                 digest = conn.execute(
                     "SELECT digest FROM attachments WHERE id = ?", (attachment.id,)
                 ).fetchone()[0]
-                state.write(
-                    conn,
-                    self.vault_id,
-                    ring.keys,
-                    ring.member_id,
-                    add=state.attachment_element(attachment.id, record.id, digest),
-                )
+                self._state_change(add=state.attachment_element(attachment.id, record.id, digest))
         return attachment
 
     def attachments(self, record_id: str) -> list[Attachment]:
