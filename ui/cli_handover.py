@@ -215,13 +215,20 @@ def run_import_handover(args: argparse.Namespace, session: Session) -> int:
     return 0
 
 
-def add_import_handover_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``import handover``'s arguments to the parser ``ui.cli_import`` made for it."""
-    parser.add_argument(
-        "path",
-        metavar="PATH",
-        help="the handover package: its folder, its zip file, or its client.sitebook",
-    )
+def add_import_handover_arguments(
+    parser: argparse.ArgumentParser, *, with_path: bool = True
+) -> None:
+    """Add ``import handover``'s arguments to the parser ``ui.cli_import`` made for it.
+
+    ``ui.cli_import`` reads ``import handover PATH`` as FORMAT and FILE, so it
+    adds only the options (``with_path=False``) and passes PATH as ``args.path``.
+    """
+    if with_path:
+        parser.add_argument(
+            "path",
+            metavar="PATH",
+            help="the handover package: its folder, its zip file, or its client.sitebook",
+        )
     parser.add_argument(
         "--handover-passphrase-file",
         metavar="FILE",

@@ -16,27 +16,14 @@ import pytest
 
 from tests.handover.conftest import HANDOVER_PASSPHRASE, PASSPHRASE, build_source
 from ui import cli_handover
-from ui.cli import _global_options
+from ui.cli import build_parser
 from ui.cli_common import ENV_PASSPHRASE, Session
 from vault import Vault
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="sitebook")
-    _global_options(parser, suppress=False)
-    common = argparse.ArgumentParser(add_help=False)
-    _global_options(common, suppress=True)
-    commands = parser.add_subparsers(dest="command", required=True)
-    cli_handover.register_export(commands, common, argparse.HelpFormatter)
-    cli_handover.register_handover(commands, common, argparse.HelpFormatter)
-    imports = commands.add_parser("import", help="import", description="import")
-    sub = imports.add_subparsers(dest="subcommand", required=True)
-    p = sub.add_parser(
-        "handover", help="import a handover", description="Import a handover.", parents=[common]
-    )
-    cli_handover.add_import_handover_arguments(p)
-    p.set_defaults(func=lambda session: cli_handover.run_import_handover(session.args, session))
-    return parser
+    """The real ``sitebook`` parser, so these tests cover the wiring too."""
+    return build_parser()
 
 
 def run(*argv: str) -> int:
