@@ -9,6 +9,7 @@ damaged record is listed in ``damaged`` and never stops the rest from loading.
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Mapping
@@ -70,6 +71,7 @@ class RecordStore:
         self._forget_cache()
 
     def _forget_cache(self) -> None:
+        self._key_versions: dict[str, int] = {}
         self._directory: Directory | None = None
         self._kinds: dict[str, tuple[str, str | None]] = {}
         self._catalog: dict[str, Record] = {}
@@ -160,19 +162,27 @@ class RecordStore:
         """The newest change counter in the file (derived indexes remember it)."""
         return self._conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
 
-    def changes(self, since: int = 0) -> tuple[list[Record], list[str], int]:
+    def changes(
+        self, since: int = 0, scopes: Iterable[str] | None = None
+    ) -> tuple[list[Record], list[str], int]:
         """Heads changed after change counter ``since``, for derived indexes.
 
         Returns (readable records including tombstones and templates, ids of records
         that changed but are now unreadable or damaged, the new high-water mark).
-        An index drops the second list and upserts the first.
+        An index drops the second list and upserts the first. With ``scopes``,
+        only records of those scopes are read (an index catching up on a scope
+        that just became readable); the mark is then theirs alone.
         """
         readable = self.readable_scopes()  # type: ignore[attr-defined]
+        where, args = "r.seq > ?", [since]
+        if scopes is not None:
+            where += " AND r.scope_id IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(sorted(scopes)))
         rows = self._conn.execute(
             f"SELECT {_QUALIFIED}, r.created, r.updated, r.seq FROM records r "  # noqa: S608
             "JOIN versions v ON v.record_id = r.id AND v.vid = r.head_vid "
-            "WHERE r.seq > ? ORDER BY r.seq",
-            (since,),
+            f"WHERE {where} ORDER BY r.seq",
+            args,
         ).fetchall()
         found: list[Record] = []
         gone: list[str] = []
@@ -326,18 +336,20 @@ class RecordStore:
         *,
         trusted: bool = False,
         event: str | None = None,
+        merge: VersionRow | None = None,
     ) -> Record:
         """Seal, sign and store ``record`` as the next version; update the catalog.
 
         ``trusted`` skips the role check for the vault's own bookkeeping (memberships,
-        whose authority is verified through their signatures instead).
+        whose authority is verified through their signatures instead). ``merge`` is
+        a second parent: the other head of a conflict this version resolves.
         """
         ring = self._ring()  # type: ignore[attr-defined]
         if not trusted:
             self._check_may_write(record.scope_id)
         key_version, key = self._current_key(record.scope_id)  # type: ignore[attr-defined]
         created = now()
-        number = parent.number + 1 if parent else 1
+        number = max(parent.number if parent else 0, merge.number if merge else 0) + 1
         with self.transaction() as conn:  # type: ignore[attr-defined]
             seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM records").fetchone()[0]
             row = seal_version(
@@ -351,20 +363,21 @@ class RecordStore:
                 signer=ring.keys,
                 author=ring.member_id,
                 created=created,
+                merge_vid=merge.vid if merge else None,
             )
             conn.execute(
                 f"INSERT INTO versions ({VersionRow.COLUMNS}) "  # noqa: S608
                 f"VALUES ({', '.join('?' * VersionRow.WIDTH)})",
                 row.as_tuple(),
             )
-            old = conn.execute(
-                "SELECT head_vid, scope_id, deleted FROM records WHERE id = ?", (record.id,)
-            ).fetchone()
-            state.write(
-                conn,
-                self.vault_id,
-                ring.keys,
-                ring.member_id,
+            old = (
+                conn.execute(
+                    "SELECT head_vid, scope_id, deleted FROM records WHERE id = ?", (record.id,)
+                ).fetchone()
+                if parent is not None
+                else None
+            )
+            self._state_change(  # type: ignore[attr-defined]
                 add=state.record_element(record.id, row.vid, record.scope_id, record.deleted),
                 remove=state.record_element(record.id, old[0], old[1], bool(old[2])) if old else 0,
             )

@@ -448,6 +448,7 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         finally:
             self._tx_depth = 0
             self._state_delta = None
+            self._key_versions = {}
 
     def _state_change(self, add: int = 0, remove: int = 0) -> None:
         """Note a change to the signed state; it is signed once, when the transaction commits."""
@@ -638,12 +639,22 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         return self.scope_name(self.shared_scope_id)
 
     def _current_key(self, scope_id: str) -> tuple[int, bytes]:
-        row = self._conn.execute(
-            "SELECT key_version FROM scopes WHERE id = ?", (scope_id,)
-        ).fetchone()
-        if row is None:
-            raise errors.NotFoundError(f"No client or scope {scope_id}.")
-        return row[0], self._scope_key(scope_id, row[0])
+        """The scope's current key version and key.
+
+        Inside a transaction the version is remembered: the write lock keeps
+        every other process from rotating it meanwhile (our own rotation clears it).
+        """
+        version = self._key_versions.get(scope_id) if self._tx_depth else None
+        if version is None:
+            row = self._conn.execute(
+                "SELECT key_version FROM scopes WHERE id = ?", (scope_id,)
+            ).fetchone()
+            if row is None:
+                raise errors.NotFoundError(f"No client or scope {scope_id}.")
+            version = row[0]
+            if self._tx_depth:
+                self._key_versions[scope_id] = version
+        return version, self._scope_key(scope_id, version)
 
     def _scope_key(self, scope_id: str, key_version: int) -> bytes:
         return self._ring().scope_key(self._conn, scope_id, key_version, self._signer_key)
