@@ -53,7 +53,15 @@ import os
 import sys
 from importlib import metadata
 
-from ui import cli_files, cli_handover, cli_import, cli_members, cli_records, cli_vault
+from ui import (
+    cli_files,
+    cli_handover,
+    cli_import,
+    cli_members,
+    cli_records,
+    cli_search,
+    cli_vault,
+)
 from ui.cli_common import ENV_PASSPHRASE, ENV_VAULT, Session
 from vault.errors import VaultError
 
@@ -183,6 +191,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_handover.register_export(commands, common, formatter)
     cli_handover.register_handover(commands, common, formatter)
     cli_import.register(commands, common, formatter)
+    cli_search.register(commands, common, formatter)
     return parser
 
 

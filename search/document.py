@@ -1,0 +1,283 @@
+"""From a decrypted record to what the index stores: catalog values, sections, FTS columns.
+
+A :class:`Document` is the searchable view of one record head. Its *sections*
+are the texts that may be searched and shown in snippets, each labelled with
+the field it comes from and assigned to one FTS5 column:
+
+============  ===============================================================
+column        holds
+============  ===============================================================
+``title``     the record title
+``tags``      the record's tags
+``fields``    short field values (text, URL, e-mail, phone, IP, date, number,
+              choice, tags fields; custom fields) and attachment file names
+``body``      Markdown and multi-line text fields, the text of
+              ``.txt``/``.md``/``.csv``/``.log`` attachments (first 1 MiB each),
+              and the labels of the fields the record fills in (so "wifi
+              password" finds the Wi-Fi credential: the label, never the value)
+``facets``    filter tokens: scope, type, tags, and the year, month and day
+              of creation and last change (weight 0, never shown)
+``name``      the title again, only when it has at most :data:`NAME_TOKENS`
+              tokens (a hostname, a person, "FortiGate admin"): weight 0, used
+              to find records whose title *is* what was searched for
+============  ===============================================================
+
+Secret kinds (:data:`vault.fields.SECRET_KINDS`) are dropped here, before
+anything is tokenised; so are reference fields (record ids) and fields whose
+kind is unknown (a record whose template has gone), because an unknown kind
+might be a secret. Tombstones have no sections: they stay in the catalog (for
+a trash list) and leave the full-text index.
+"""
+
+from __future__ import annotations
+
+import codecs
+import json
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
+
+from search import tokens
+from vault.fields import SECRET_KINDS, FieldKind
+from vault.model import Attachment, Record
+from vault.templates import Template
+
+TEXT_ATTACHMENTS = (".txt", ".md", ".csv", ".log")
+"""Attachments whose text is indexed (by file name ending, any case)."""
+
+ATTACHMENT_TEXT_LIMIT = 1024 * 1024
+"""How many bytes of each text attachment are indexed."""
+
+NAME_TOKENS = 3
+"""Titles of at most this many tokens are copied into the ``name`` column."""
+
+SHORT_TEXT = 200
+"""A text field longer than this (or with a line break) goes to the body column."""
+
+COLUMNS = ("title", "tags", "fields", "body", "facets", "name")
+"""The FTS5 columns, in table order."""
+
+_UNSAFE = re.compile(r"[^\w" + re.escape(tokens.JOINERS) + "]")
+_BODY_KINDS = frozenset({FieldKind.MARKDOWN})
+_SKIPPED_KINDS = frozenset({*SECRET_KINDS, FieldKind.REFERENCE})
+
+AttachmentReader = Callable[[Attachment], str]
+"""Returns the leading text of a text attachment (see :func:`read_text`)."""
+
+
+@dataclass(frozen=True)
+class Section:
+    """One searchable text of a record.
+
+    Attributes:
+        label: What a person calls it: "Title", "Tags", a field's label, or
+            "Attachment" (file name) / the file name (its text).
+        column: The FTS5 column it is indexed in.
+        text: The text.
+        phone: Whether it is a phone number (its digits are indexed as well).
+    """
+
+    label: str
+    column: str
+    text: str
+    phone: bool = False
+
+
+@dataclass(frozen=True)
+class Document:
+    """The searchable view of one record head."""
+
+    id: str
+    scope_id: str
+    type: str
+    title: str
+    tags: tuple[str, ...]
+    columns: dict[str, str]
+    created: str
+    updated: str
+    deleted: bool
+    sections: tuple[Section, ...]
+    stamp: str = ""
+
+    def sections_json(self) -> str:
+        """The sections as stored (compact JSON)."""
+        return dump_sections(self.sections)
+
+
+def dump_sections(sections: Iterable[Section]) -> str:
+    """Sections as compact JSON: ``[[label, column, text, phone], ...]``."""
+    return json.dumps(
+        [[s.label, s.column, s.text, int(s.phone)] for s in sections],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+
+
+def load_sections(text: str) -> tuple[Section, ...]:
+    """Sections from :func:`dump_sections` output."""
+    return tuple(
+        Section(label, column, body, bool(phone)) for label, column, body, phone in json.loads(text)
+    )
+
+
+def build(
+    record: Record,
+    kinds: Mapping[str, FieldKind],
+    template: Template | None,
+    attachments: Iterable[Attachment] = (),
+    read: AttachmentReader | None = None,
+) -> Document:
+    """The document for one record head.
+
+    Args:
+        record: The decrypted record (a tombstone gives a document without sections).
+        kinds: Every field's kind (``vault.kinds(record)``).
+        template: The record's template, for labels and list columns (None if gone).
+        attachments: The record's attachments.
+        read: Reads the leading text of a text attachment; None skips attachment text.
+    """
+    labels = {f.name: f.label for f in template.fields} if template else {}
+    listed = [f.name for f in template.list_columns()] if template else []
+    columns = {
+        name: record.fields[name]
+        for name in listed
+        if record.fields.get(name) and kinds.get(name) not in _SKIPPED_KINDS
+    }
+    sections: tuple[Section, ...] = ()
+    if not record.deleted:
+        sections = tuple(_sections(record, kinds, labels, attachments, read))
+    return Document(
+        id=record.id,
+        scope_id=record.scope_id,
+        type=record.type,
+        title=record.title,
+        tags=tuple(record.tags),
+        columns=columns,
+        created=record.created,
+        updated=record.updated,
+        deleted=record.deleted,
+        sections=sections,
+        stamp=stamp(record),
+    )
+
+
+def stamp(record: Record) -> str:
+    """What identifies the indexed state of a record: its version id and change time.
+
+    Adding an attachment changes the time but not the version, so both are needed.
+    """
+    return f"{record.vid}@{record.updated}"
+
+
+def _sections(
+    record: Record,
+    kinds: Mapping[str, FieldKind],
+    labels: Mapping[str, str],
+    attachments: Iterable[Attachment],
+    read: AttachmentReader | None,
+) -> Iterator[Section]:
+    yield Section("Title", "title", record.title)
+    if record.tags:
+        yield Section("Tags", "tags", ", ".join(record.tags))
+    body: list[Section] = []
+    for name, value in record.fields.items():
+        kind = kinds.get(name)
+        if kind is None or kind in _SKIPPED_KINDS or not value:
+            continue
+        label = labels.get(name, name)
+        long = kind in _BODY_KINDS or "\n" in value or len(value) > SHORT_TEXT
+        section = Section(label, "body" if long else "fields", value, kind is FieldKind.PHONE)
+        if long:
+            body.append(section)
+        else:
+            yield section
+    names = [labels.get(name, name) for name, value in record.fields.items() if value]
+    if names:
+        body.append(Section("Fields", "body", ", ".join(names)))
+    for attachment in attachments:
+        yield Section("Attachment", "fields", attachment.name)
+        if read is not None and attachment.name.lower().endswith(TEXT_ATTACHMENTS):
+            text = read(attachment)
+            if text.strip():
+                body.append(Section(attachment.name, "body", text))
+    yield from body
+
+
+Streams = tuple[str, str, str, str, str, str]
+
+
+def streams(document: Document) -> Streams:
+    """The FTS5 column values of a live document (see :data:`COLUMNS`)."""
+    return streams_of(
+        document.sections,
+        document.scope_id,
+        document.type,
+        document.tags,
+        document.created,
+        document.updated,
+    )
+
+
+def streams_of(
+    sections: Iterable[Section],
+    scope_id: str,
+    type: str,
+    tags: Iterable[str],
+    created: str,
+    updated: str,
+) -> Streams:
+    """The FTS5 column values from stored sections (to add, and to remove exactly)."""
+    by_column: dict[str, list[str]] = {"title": [], "tags": [], "fields": [], "body": []}
+    extra: dict[str, list[str]] = {"fields": [], "body": []}
+    for section in sections:
+        if section.column == "tags":
+            by_column["tags"].extend(tag.strip() for tag in section.text.split(","))
+            continue
+        by_column[section.column].append(section.text)
+        if section.phone:
+            extra[section.column].extend(tokens.phone_digits(section.text))
+    title = tokens.stream(by_column["title"])
+    short = sum(len(tokens.chunks(text)) for text in by_column["title"]) <= NAME_TOKENS
+    return (
+        title,
+        tokens.stream(by_column["tags"]),
+        tokens.stream(by_column["fields"], extra["fields"]),
+        tokens.stream(by_column["body"], extra["body"]),
+        facets(scope_id, type, tags, created, updated),
+        title if short else "",
+    )
+
+
+def facets(scope_id: str, type: str, tags: Iterable[str], created: str, updated: str) -> str:
+    """Filter tokens (no query word can produce them): ``=s=<scope> =t=<type> =g=<tag>``,
+    and the year, month and day a record was created (``=c=2026``, ``=c=2026-03``,
+    ``=c=2026-03-15``) and last changed (``=u=...``), in UTC."""
+    words = [facet("s", scope_id), facet("t", type)]
+    words.extend(facet("g", tag) for tag in tags)
+    for kind, when in (("c", created), ("u", updated)):
+        day = when[:10]
+        if len(day) == 10:
+            words += [f"={kind}={day[:4]}", f"={kind}={day[:7]}", f"={kind}={day}"]
+    return " ".join(dict.fromkeys(words))
+
+
+def facet(kind: str, value: str) -> str:
+    """One filter token; characters FTS5 would split on become ``_``."""
+    safe = _UNSAFE.sub("_", tokens.normalise(value).casefold())
+    return f"={kind}={safe}"[: tokens.MAX_TOKEN]
+
+
+def read_text(chunks: Iterable[bytes], limit: int = ATTACHMENT_TEXT_LIMIT) -> str:
+    """Decode the first ``limit`` bytes of a byte stream as text (UTF-8, or UTF-16 with a BOM).
+
+    Undecodable bytes become U+FFFD; the stream is not read past ``limit``.
+    """
+    buffer = bytearray()
+    for chunk in chunks:
+        buffer += chunk
+        if len(buffer) >= limit:
+            break
+    data = bytes(buffer[:limit])
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")
+    return data.decode("utf-8-sig", errors="replace")

@@ -1,0 +1,280 @@
+"""The encrypted snapshot of the index in the cache folder: write atomically, read or refuse.
+
+File: ``cache_dir()/<vault id>/search-<member id>.idx``::
+
+    header  = b"SBIX" | format (1 byte) | mark (8) | chunk count (4)
+              | snapshot id (16 random bytes) | vault id (32) | member id (32)
+              | scope count (4) | per scope: scope id (32) + key version (8, signed)
+    body    = per chunk: length (4) | AES-256-GCM chunk (``crypto.aead.seal_chunk``)
+
+The whole header is the associated data of every chunk, so no field of it can
+be changed without the file failing to open. The key is fresh for every
+snapshot: HKDF-SHA256 over the ``search-index`` keys that
+``Vault.derived_key`` gives for every scope in the header (in header order),
+with the snapshot id, vault id and member id in the info. So reading a
+snapshot needs the current key of *every* scope it covers: after a key
+rotation or a lost membership, it cannot be opened and is rebuilt. Chunks are
+:data:`CHUNK_SIZE` bytes of the serialised database, each its own GCM call
+binding its position and whether it is the last (so chunks cannot be dropped,
+repeated or reordered). Reading opens them with ``AESGCM`` directly on the file
+buffer and fills one preallocated buffer: at 100,000 records a snapshot is
+~150 MB and every copy costs time.
+
+Writing goes to a temporary file in the same folder (ciphertext only: the
+database is encrypted in memory first), which is flushed, fsynced and renamed
+over the old snapshot with ``os.replace``; the folder is then fsynced. A
+reader that finds anything wrong (missing, short, other format, other vault,
+a scope it cannot read, a failed tag) gets the reason as a string, never an
+exception: the index is derived data and is rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import struct
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from crypto import aead, keys
+from vault.codec import ctx
+
+MAGIC = b"SBIX"
+FORMAT = 2
+CHUNK_SIZE = 4 * 1024 * 1024
+"""Plaintext bytes per GCM call."""
+
+_FIXED = struct.Struct(">4sBQI16s32s32sI")
+_SCOPE = struct.Struct(">32sq")
+_LENGTH = struct.Struct(">I")
+MAX_SCOPES = 1_000_000
+MAX_CHUNKS = 1_000_000
+
+KeyFor = Callable[[str], tuple[int, bytes]]
+"""Returns (current key version, derived ``search-index`` key) of a scope; raises if unreadable."""
+
+
+@dataclass(frozen=True)
+class Header:
+    """The plaintext header of a snapshot (also its associated data)."""
+
+    mark: int
+    chunks: int
+    snapshot_id: bytes
+    vault_id: str
+    member_id: str
+    scopes: tuple[tuple[str, int], ...]
+
+    def pack(self) -> bytes:
+        """The header's bytes.
+
+        Raises:
+            ValueError: An id is not 32 hexadecimal characters (vault ids are).
+        """
+        head = _FIXED.pack(
+            MAGIC,
+            FORMAT,
+            self.mark,
+            self.chunks,
+            self.snapshot_id,
+            _id(self.vault_id),
+            _id(self.member_id),
+            len(self.scopes),
+        )
+        return head + b"".join(_SCOPE.pack(_id(s), v) for s, v in self.scopes)
+
+
+def _id(value: str) -> bytes:
+    if len(value) != 32 or not all(ch in "0123456789abcdef" for ch in value):
+        raise ValueError("ids in a snapshot header must be 32 lowercase hex characters")
+    return value.encode("ascii")
+
+
+def path_for(cache: Path, vault_id: str, member_id: str) -> Path:
+    """Where a member's snapshot of a vault lives."""
+    return cache / vault_id / f"search-{member_id}.idx"
+
+
+def _key(header: Header, keys_by_scope: Sequence[bytes]) -> bytes:
+    info = ctx("search-snapshot", header.vault_id, header.member_id, header.snapshot_id)
+    return keys.derive_subkey(b"".join(keys_by_scope), info)
+
+
+def write(
+    path: Path,
+    data: bytes,
+    *,
+    mark: int,
+    vault_id: str,
+    member_id: str,
+    scopes: Sequence[tuple[str, int, bytes]],
+) -> int:
+    """Encrypt ``data`` and replace the snapshot at ``path`` atomically.
+
+    Args:
+        path: The snapshot file (its folder is created).
+        data: The serialised index (plaintext; never written as such).
+        mark: The vault change counter the index has caught up to.
+        vault_id: The vault.
+        member_id: The member whose readable scopes the index covers.
+        scopes: (scope id, key version, derived key) of every scope covered.
+
+    Returns:
+        The size of the file written, in bytes.
+    """
+    ordered = sorted(scopes)
+    chunks = max(1, -(-len(data) // CHUNK_SIZE))
+    header = Header(
+        mark,
+        chunks,
+        os.urandom(16),
+        vault_id,
+        member_id,
+        tuple((s, v) for s, v, _ in ordered),
+    )
+    packed = header.pack()
+    key = _key(header, [k for _, _, k in ordered])
+    view = memoryview(data)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = Path(tmp_name)
+    size = 0
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(packed)
+            size += len(packed)
+            for index in range(chunks):
+                piece = bytes(view[index * CHUNK_SIZE : (index + 1) * CHUNK_SIZE])
+                blob = aead.seal_chunk(key, piece, packed, index, index == chunks - 1)
+                out.write(_LENGTH.pack(len(blob)))
+                out.write(blob)
+                size += _LENGTH.size + len(blob)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    _fsync_dir(path.parent)
+    return size
+
+
+def _fsync_dir(folder: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def read_header(raw: bytes | bytearray) -> tuple[Header, int] | str:
+    """Parse a header; (header, its length) or the reason it cannot be read."""
+    if len(raw) < _FIXED.size:
+        return "the file is shorter than a header"
+    magic, version, mark, chunks, snapshot_id, vault_id, member_id, count = _FIXED.unpack_from(raw)
+    if magic != MAGIC:
+        return "it is not a Sitebook index snapshot"
+    if version != FORMAT:
+        return f"it has snapshot format {version}"
+    if count > MAX_SCOPES or chunks > MAX_CHUNKS or chunks < 1:
+        return "its header is implausible"
+    end = _FIXED.size + count * _SCOPE.size
+    if len(raw) < end:
+        return "the file is shorter than its header"
+    try:
+        scopes = tuple(
+            (sid.decode("ascii"), ver)
+            for sid, ver in (
+                _SCOPE.unpack_from(raw, _FIXED.size + i * _SCOPE.size) for i in range(count)
+            )
+        )
+        header = Header(
+            mark, chunks, snapshot_id, vault_id.decode("ascii"), member_id.decode("ascii"), scopes
+        )
+    except UnicodeDecodeError:
+        return "its header is damaged"
+    return header, end
+
+
+def read(
+    path: Path, *, vault_id: str, member_id: str, key_for: KeyFor
+) -> tuple[bytearray, Header] | str:
+    """Decrypt a snapshot; (plaintext, header), or the reason it cannot be used.
+
+    Args:
+        path: The snapshot file.
+        vault_id: The vault it must belong to.
+        member_id: The member it must belong to.
+        key_for: Gives a scope's current (key version, derived key); any
+            exception means the scope cannot be read, and the snapshot is refused.
+    """
+    try:
+        with path.open("rb") as stream:
+            raw = bytearray(os.fstat(stream.fileno()).st_size)
+            if stream.readinto(raw) != len(raw):
+                return "the snapshot changed while it was read"
+    except FileNotFoundError:
+        return "there is no snapshot"
+    except OSError as exc:
+        return f"the snapshot cannot be read ({exc.strerror})"
+    parsed = read_header(raw)
+    if isinstance(parsed, str):
+        return parsed
+    header, at = parsed
+    if header.vault_id != vault_id or header.member_id != member_id:
+        return "it belongs to another vault or member"
+    derived: list[bytes] = []
+    for scope_id, version in header.scopes:
+        try:
+            current, key = key_for(scope_id)
+        except Exception:  # any failure means: not readable now
+            return "it covers a scope this member cannot read now"
+        if current != version:
+            return "a scope's key has changed since it was made"
+        derived.append(key)
+    chunks = _chunk_spans(raw, at, header.chunks)
+    if isinstance(chunks, str):
+        return chunks
+    packed = bytes(raw[:at])
+    cipher = AESGCM(_key(header, derived))
+    view = memoryview(raw)
+    out = bytearray(sum(end - start - aead.OVERHEAD for start, end in chunks))
+    filled = 0
+    for index, (start, end) in enumerate(chunks):
+        blob = view[start:end]
+        if blob[0] != aead.FORMAT_GCM:
+            return "the snapshot uses an unknown cipher format"
+        nonce = bytes(blob[1 : 1 + aead.NONCE_LENGTH])
+        aad = aead.chunk_aad(packed, index, index == len(chunks) - 1)
+        try:
+            plain = cipher.decrypt(nonce, blob[1 + aead.NONCE_LENGTH :], aad)
+        except InvalidTag:
+            return "the snapshot failed authentication (damaged or altered)"
+        out[filled : filled + len(plain)] = plain
+        filled += len(plain)
+    view.release()
+    return out, header
+
+
+def _chunk_spans(raw: bytearray, at: int, count: int) -> list[tuple[int, int]] | str:
+    """(start, end) of every chunk after the header, or why the framing is wrong."""
+    spans: list[tuple[int, int]] = []
+    for _ in range(count):
+        if at + _LENGTH.size > len(raw):
+            return "the snapshot is truncated"
+        (length,) = _LENGTH.unpack_from(raw, at)
+        at += _LENGTH.size
+        if length < aead.OVERHEAD or at + length > len(raw):
+            return "the snapshot is truncated"
+        spans.append((at, at + length))
+        at += length
+    if at != len(raw):
+        return "the snapshot has trailing bytes"
+    return spans

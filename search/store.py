@@ -1,0 +1,370 @@
+"""The in-memory index database: its schema, adding and removing documents, catalog reads.
+
+One SQLite ``:memory:`` database holds, for every record the member can read:
+
+- ``catalog``: id, scope, type, title, tags, list-column values, created,
+  updated, deleted. Record lists and counts read only this table.
+- ``docs``: the searchable sections of each live record (JSON), for snippets
+  and for removing a record from the FTS index exactly.
+- ``fts``: a contentless FTS5 table over the token streams of
+  :mod:`search.document` (columns title, tags, fields, body, facets, name), and
+  ``vocab``, an ``fts5vocab`` view of its terms.
+- ``terms``: every token ever indexed (accents folded as FTS5 folds them),
+  the list :mod:`search.lexicon` draws suggestions and substrings from
+  without scanning the whole FTS5 index; tokens of removed records stay until
+  the next rebuild and are checked against ``vocab`` before use.
+- ``meta``: the format version, vault id and the change mark.
+
+Every change gives the record a new rowid (one past the largest), so rowid
+order is the order in which records last changed: ranking ties and the
+bounded ranking of very common words use it as recency.
+
+The database never touches the disk: :mod:`search.snapshot` encrypts
+``serialize()`` before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable
+
+from search.document import Document, Section, load_sections, streams, streams_of
+from search.model import CatalogRow
+from search.tokens import FTS_TOKENIZER, SEPARATOR, fold
+
+FORMAT = 6
+"""Bumped whenever the schema or the tokenisation changes: older snapshots are rebuilt."""
+
+_SCHEMA = f"""
+CREATE TABLE meta (key TEXT PRIMARY KEY, value) WITHOUT ROWID;
+CREATE TABLE catalog (
+    rowid INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    scope TEXT NOT NULL,
+    type TEXT NOT NULL,
+    title TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    columns TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    deleted INTEGER NOT NULL,
+    stamp TEXT NOT NULL
+);
+CREATE INDEX catalog_list ON catalog (scope, type, deleted, updated);
+CREATE INDEX catalog_recent ON catalog (deleted, updated);
+CREATE INDEX catalog_created ON catalog (deleted, created);
+CREATE TABLE docs (rowid INTEGER PRIMARY KEY, sections TEXT NOT NULL);
+CREATE TABLE terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE VIRTUAL TABLE fts USING fts5(
+    title, tags, fields, body, facets, name, content='', tokenize="{FTS_TOKENIZER}"
+);
+CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
+"""
+
+_CATALOG_COLUMNS = "id, scope, type, title, tags, columns, created, updated, deleted"
+_STORED_COLUMNS = _CATALOG_COLUMNS + ", stamp"
+_FTS_INSERT = (
+    "INSERT INTO fts (rowid, title, tags, fields, body, facets, name) VALUES (?,?,?,?,?,?,?)"
+)
+_FTS_DELETE = (
+    "INSERT INTO fts (fts, rowid, title, tags, fields, body, facets, name) "
+    "VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def connect() -> sqlite3.Connection:
+    """A new, empty in-memory connection (no schema yet)."""
+    conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+class Store:
+    """The index database of one vault member (all scopes they can read)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    @classmethod
+    def create(cls, vault_id: str) -> Store:
+        """A new empty index for a vault."""
+        conn = connect()
+        conn.executescript(_SCHEMA)
+        store = cls(conn)
+        store.set_meta("format", FORMAT)
+        store.set_meta("vault_id", vault_id)
+        store.set_meta("mark", 0)
+        return store
+
+    @classmethod
+    def from_bytes(cls, data: bytes | bytearray, vault_id: str) -> Store | None:
+        """An index from :meth:`to_bytes` output, or None if it is not one for this vault."""
+        conn = connect()
+        try:
+            conn.deserialize(data)
+            store = cls(conn)
+            if store.meta("format") != FORMAT or store.meta("vault_id") != vault_id:
+                conn.close()
+                return None
+            store.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH '\"x\"'").fetchone()
+        except sqlite3.Error:
+            conn.close()
+            return None
+        return store
+
+    def to_bytes(self) -> bytes:
+        """The whole database as bytes (plaintext: encrypt before it goes anywhere)."""
+        return self.conn.serialize()
+
+    def close(self) -> None:
+        """Free the database."""
+        self.conn.close()
+
+    # ------------------------------------------------------------------ meta
+
+    def meta(self, key: str) -> object:
+        """A value from the meta table, or None."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: object) -> None:
+        """Set a value in the meta table."""
+        self.conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    @property
+    def mark(self) -> int:
+        """The vault change counter this index has caught up to."""
+        return int(self.meta("mark") or 0)
+
+    # ------------------------------------------------------------------ writing
+
+    def apply(self, documents: Iterable[Document], gone: Iterable[str] = ()) -> int:
+        """Add or replace documents and drop records by id, in one transaction.
+
+        Returns:
+            How many documents were written.
+        """
+        conn = self.conn
+        written = 0
+        seen: set[str] = set()
+        conn.execute("BEGIN")
+        try:
+            for record_id in gone:
+                self._remove(record_id)
+            for document in documents:
+                self._remove(document.id)
+                seen.update(self._insert(document))
+                written += 1
+            self._add_terms(seen)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return written
+
+    def bulk_load(self, documents: Iterable[Document]) -> int:
+        """Fill an empty index quickly (one transaction, executemany); returns the count."""
+        conn = self.conn
+        rows: list[tuple] = []
+        docs: list[tuple] = []
+        fts: list[tuple] = []
+        seen: set[str] = set()
+        next_rowid = (conn.execute("SELECT coalesce(max(rowid), 0) FROM catalog").fetchone()[0]) + 1
+        for document in documents:
+            rowid = next_rowid
+            next_rowid += 1
+            rows.append((rowid, *_catalog_values(document)))
+            if not document.deleted:
+                docs.append((rowid, document.sections_json()))
+                values = streams(document)
+                fts.append((rowid, *values))
+                for column in values[:4]:
+                    seen.update(column.split(" "))
+        conn.execute("BEGIN")
+        try:
+            conn.executemany(
+                f"INSERT INTO catalog (rowid, {_STORED_COLUMNS}) "  # noqa: S608
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                rows,
+            )
+            conn.executemany("INSERT INTO docs (rowid, sections) VALUES (?, ?)", docs)
+            conn.executemany(_FTS_INSERT, fts)
+            self._add_terms(seen)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return len(rows)
+
+    def _insert(self, document: Document) -> list[str]:
+        """Add one document; returns its tokens (for the ``terms`` table)."""
+        cursor = self.conn.execute(
+            f"INSERT INTO catalog ({_STORED_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
+            _catalog_values(document),
+        )
+        if document.deleted:
+            return []
+        rowid = cursor.lastrowid
+        self.conn.execute(
+            "INSERT INTO docs (rowid, sections) VALUES (?, ?)", (rowid, document.sections_json())
+        )
+        values = streams(document)
+        self.conn.execute(_FTS_INSERT, (rowid, *values))
+        return [token for column in values[:4] for token in column.split(" ")]
+
+    def _add_terms(self, found: Iterable[str]) -> None:
+        new = {fold(t) for t in found if t and t != SEPARATOR}
+        self.conn.executemany("INSERT OR IGNORE INTO terms (term) VALUES (?)", ((t,) for t in new))
+
+    def _remove(self, record_id: str) -> None:
+        row = self.conn.execute(
+            "SELECT c.rowid, c.scope, c.type, c.tags, c.created, c.updated, d.sections "
+            "FROM catalog c LEFT JOIN docs d ON d.rowid = c.rowid WHERE c.id = ?",
+            (record_id,),
+        ).fetchone()
+        if row is None:
+            return
+        rowid, scope, type_, tags, created, updated, sections = row
+        if sections is not None:
+            values = streams_of(
+                load_sections(sections), scope, type_, json.loads(tags), created, updated
+            )
+            self.conn.execute(_FTS_DELETE, (rowid, *values))
+            self.conn.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
+        self.conn.execute("DELETE FROM catalog WHERE rowid = ?", (rowid,))
+
+    def remove_scopes(self, scope_ids: Iterable[str]) -> None:
+        """Drop every record of the given scopes (no longer readable)."""
+        for scope_id in scope_ids:
+            ids = [
+                r[0]
+                for r in self.conn.execute("SELECT id FROM catalog WHERE scope = ?", (scope_id,))
+            ]
+            self.apply((), ids)
+
+    def optimize(self) -> None:
+        """Merge the FTS5 segments (after a bulk load: smaller and faster to query)."""
+        self.conn.execute("INSERT INTO fts (fts) VALUES ('optimize')")
+
+    # ------------------------------------------------------------------ reading
+
+    def stamps(self, record_ids: Iterable[str]) -> dict[str, str]:
+        """The stamps (:func:`search.document.stamp`) of the given records that are indexed."""
+        rows = self.conn.execute(
+            "SELECT id, stamp FROM catalog WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(record_ids)),),
+        )
+        return dict(rows.fetchall())
+
+    def catalog(
+        self,
+        scope_ids: Iterable[str] | None = None,
+        type: str | None = None,
+        *,
+        include_deleted: bool = False,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[CatalogRow]:
+        """Catalog rows, most recently changed first."""
+        where, args = _where(scope_ids, type, include_deleted)
+        sql = f"SELECT {_CATALOG_COLUMNS} FROM catalog {where} ORDER BY updated DESC, rowid DESC"  # noqa: S608
+        if limit is not None or offset:
+            sql += " LIMIT ? OFFSET ?"
+            args += [-1 if limit is None else max(0, limit), max(0, offset)]
+        return [_row(values) for values in self.conn.execute(sql, args)]
+
+    def catalog_rows(self, rowids: Iterable[int]) -> dict[int, CatalogRow]:
+        """Catalog rows by rowid."""
+        wanted = list(rowids)
+        if not wanted:
+            return {}
+        rows = self.conn.execute(
+            f"SELECT rowid, {_CATALOG_COLUMNS} FROM catalog "  # noqa: S608
+            "WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(wanted),),
+        )
+        return {values[0]: _row(values[1:]) for values in rows}
+
+    def titles(self, rowids: Iterable[int]) -> dict[int, str]:
+        """Titles by rowid."""
+        rows = self.conn.execute(
+            "SELECT rowid, title FROM catalog WHERE rowid IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(rowids)),),
+        )
+        return dict(rows.fetchall())
+
+    def sections(self, rowid: int) -> tuple[Section, ...]:
+        """The stored sections of a live record."""
+        row = self.conn.execute("SELECT sections FROM docs WHERE rowid = ?", (rowid,)).fetchone()
+        return load_sections(row[0]) if row else ()
+
+    def date_bounds(self) -> dict[str, tuple[str, str]]:
+        """First and last day (``YYYY-MM-DD``) of ``created`` and ``updated`` of live records."""
+        out: dict[str, tuple[str, str]] = {}
+        for column in ("created", "updated"):
+            # One aggregate per statement: SQLite then reads a single index entry.
+            low, high = (
+                self.conn.execute(
+                    f"SELECT {fn}({column}) FROM catalog WHERE deleted = 0"  # noqa: S608
+                ).fetchone()[0]
+                for fn in ("min", "max")
+            )
+            if low and high:
+                out[column] = (low[:10], high[:10])
+        return out
+
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Live records per scope and type: ``{scope_id: {type: n}}``."""
+        out: dict[str, dict[str, int]] = {}
+        for scope, type_, count in self.conn.execute(
+            "SELECT scope, type, count(*) FROM catalog WHERE deleted = 0 GROUP BY scope, type"
+        ):
+            out.setdefault(scope, {})[type_] = count
+        return out
+
+
+def _catalog_values(document: Document) -> tuple:
+    return (
+        document.id,
+        document.scope_id,
+        document.type,
+        document.title,
+        json.dumps(list(document.tags), ensure_ascii=False),
+        json.dumps(document.columns, ensure_ascii=False),
+        document.created,
+        document.updated,
+        int(document.deleted),
+        document.stamp,
+    )
+
+
+def _row(values: tuple) -> CatalogRow:
+    id_, scope, type_, title, tags, columns, created, updated, deleted = values
+    return CatalogRow(
+        id=id_,
+        scope_id=scope,
+        type=type_,
+        title=title,
+        tags=tuple(json.loads(tags)),
+        columns=json.loads(columns),
+        created=created,
+        updated=updated,
+        deleted=bool(deleted),
+    )
+
+
+def _where(
+    scope_ids: Iterable[str] | None, type: str | None, include_deleted: bool
+) -> tuple[str, list[object]]:
+    clauses: list[str] = []
+    args: list[object] = []
+    if scope_ids is not None:
+        clauses.append("scope IN (SELECT value FROM json_each(?))")
+        args.append(json.dumps(sorted(scope_ids)))
+    if type is not None:
+        clauses.append("type = ?")
+        args.append(type)
+    if not include_deleted:
+        clauses.append("deleted = 0")
+    return ("WHERE " + " AND ".join(clauses)) if clauses else "", args

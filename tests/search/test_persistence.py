@@ -1,0 +1,244 @@
+"""The encrypted snapshot: round trip, catch-up, and a rebuild whenever it cannot be trusted."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from crypto.kdf import KdfParams
+from search import IndexCancelled, SearchIndex, snapshot
+from search.store import Store
+from vault import Vault
+from vault.members import Invitation
+from vault.model import Client
+
+from .conftest import ids, reopen
+
+
+@pytest.fixture
+def filled(vault: Vault, contoso: Client, fabrikam: Client) -> dict[str, str]:
+    made = {
+        "dc": vault.add_record(contoso.id, "configuration", "srv-dc01", {"hostname": "srv-dc01"}),
+        "fw": vault.add_record(fabrikam.id, "configuration", "fw01", {"model": "FortiGate 60F"}),
+        "proc": vault.add_record(
+            vault.internal_scope_id, "procedure", "Patch night", {"body": "patch the servers"}
+        ),
+    }
+    return {name: record.id for name, record in made.items()}
+
+
+def _saved(vault: Vault) -> Path:
+    index = SearchIndex.open(vault)
+    assert index.last_load.startswith("rebuilt")
+    index.close()
+    assert index.path.is_file()
+    return index.path
+
+
+def test_round_trip(vault: Vault, vault_path: Path, filled: dict[str, str]) -> None:
+    path = _saved(vault)
+    assert path.parent.name == vault.vault_id
+    assert not [p for p in path.parent.iterdir() if p.name.endswith(".tmp")]
+    expected = {q: ids(SearchIndex.open(vault).search(q)) for q in ("dc01", "fortigate", "patch")}
+    vault.close()
+    again = reopen(vault_path)
+    with SearchIndex.open(again) as index:
+        assert index.last_load == "loaded"
+        assert {q: ids(index.search(q)) for q in expected} == expected
+        assert {r.id for r in index.catalog()} == set(filled.values())
+        assert not index.dirty
+    again.close()
+
+
+def test_stale_snapshot_catches_up(
+    vault: Vault, vault_path: Path, contoso: Client, filled: dict[str, str]
+) -> None:
+    _saved(vault)
+    vault.delete(filled["dc"])
+    added = vault.add_record(contoso.id, "configuration", "srv-fs01", {"hostname": "srv-fs01"})
+    vault.update_record(filled["fw"], fields={"model": "FortiGate 80F"})
+    vault.close()
+    again = reopen(vault_path)
+    with SearchIndex.open(again) as index:
+        assert index.last_load == "loaded"
+        assert index.search("dc01") == []
+        assert ids(index.search("fs01")) == [added.id]
+        assert ids(index.search("80F")) == [filled["fw"]]
+        assert index.search("60F") == []
+        assert index.dirty
+    again.close()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    ["flip-body", "flip-header", "truncate", "append", "garbage", "empty", "swap-chunks"],
+)
+def test_damaged_snapshot_is_rebuilt(
+    vault: Vault, filled: dict[str, str], damage: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(snapshot, "CHUNK_SIZE", 4096)
+    path = _saved(vault)
+    data = bytearray(path.read_bytes())
+    if damage == "flip-body":
+        data[len(data) // 2] ^= 0x01
+    elif damage == "flip-header":
+        data[6] ^= 0x01  # inside the mark
+    elif damage == "truncate":
+        del data[-100:]
+    elif damage == "append":
+        data += b"\0"
+    elif damage == "garbage":
+        data = bytearray(b"not an index" * 100)
+    elif damage == "empty":
+        data = bytearray()
+    else:
+        header, at = snapshot.read_header(bytes(data))  # type: ignore[misc]
+        assert header.chunks > 2
+        first_len = int.from_bytes(data[at : at + 4], "big")
+        first = data[at : at + 4 + first_len]
+        second_len = int.from_bytes(data[at + 4 + first_len : at + 8 + first_len], "big")
+        second = data[at + 4 + first_len : at + 8 + first_len + second_len]
+        data[at : at + len(first) + len(second)] = second + first
+    path.write_bytes(bytes(data))
+    with SearchIndex.open(vault) as index:
+        assert index.last_load.startswith("rebuilt"), damage
+        assert ids(index.search("dc01")) == [filled["dc"]]
+
+
+def test_snapshot_under_another_key_version_is_rebuilt(
+    vault: Vault, vault_path: Path, fast_kdf: KdfParams, filled: dict[str, str]
+) -> None:
+    invitation = vault.invite("Bob", "technician")
+    other = Vault.open(vault_path)
+    accepted = other.accept_invitation(
+        Invitation.from_json(invitation.to_json()), "bob's passphrase", kdf_params=fast_kdf
+    )
+    other.close()
+    vault.confirm_member(accepted.member_id, accepted.fingerprint)
+    _saved(vault)
+    vault.revoke_member(accepted.member_id)
+    with SearchIndex.open(vault) as index:
+        assert "key" in index.last_load
+        assert ids(index.search("dc01")) == [filled["dc"]]
+    with SearchIndex.open(vault) as index:
+        assert index.last_load == "loaded"
+
+
+def test_vault_going_back_in_time_rebuilds(
+    vault: Vault, vault_path: Path, contoso: Client, filled: dict[str, str], tmp_path: Path
+) -> None:
+    vault.close()
+    older = tmp_path / "older.sitebook"
+    shutil.copyfile(vault_path, older)
+    again = reopen(vault_path)
+    added = again.add_record(contoso.id, "contact", "Later Person", {"role": "IT"})
+    _saved(again)
+    again.close()
+    shutil.copyfile(older, vault_path)
+    restored = reopen(vault_path)
+    with SearchIndex.open(restored) as index:
+        assert "older state" in index.last_load
+        assert index.search("later") == []
+        assert added.id not in {r.id for r in index.catalog()}
+    restored.close()
+
+
+def test_each_member_has_their_own_snapshot(
+    vault: Vault, vault_path: Path, fast_kdf: KdfParams, contoso: Client, filled: dict[str, str]
+) -> None:
+    invitation = vault.invite("Carol", "client-admin", clients=["Contoso Dental"])
+    other = Vault.open(vault_path)
+    accepted = other.accept_invitation(
+        Invitation.from_json(invitation.to_json()), "carol's passphrase", kdf_params=fast_kdf
+    )
+    other.close()
+    vault.confirm_member(accepted.member_id, accepted.fingerprint)
+    owner_path = _saved(vault)
+    carol = reopen(vault_path, "carol's passphrase", accepted.member_id)
+    with SearchIndex.open(carol) as index:
+        assert index.path != owner_path
+        assert index.last_load.startswith("rebuilt")
+        assert index.search("fortigate") == []
+    # Carol cannot open the owner's snapshot even when it is put in her place.
+    carol_path = snapshot.path_for(owner_path.parent.parent, carol.vault_id, accepted.member_id)
+    shutil.copyfile(owner_path, carol_path)
+    with SearchIndex.open(carol) as index:
+        assert index.last_load.startswith("rebuilt")
+        assert index.search("fortigate") == []
+    carol.close()
+
+
+def test_progress_and_cancel(vault: Vault, filled: dict[str, str], monkeypatch) -> None:
+    from search import index as index_module
+
+    monkeypatch.setattr(index_module, "BATCH", 1)
+    calls: list[tuple[int, int]] = []
+    with SearchIndex.open(vault, progress=lambda d, t: calls.append((d, t))) as index:
+        assert index.last_load.startswith("rebuilt")
+    assert calls[0] == (0, 3) and calls[-1] == (3, 3)
+    index.path.unlink()
+    with pytest.raises(IndexCancelled):
+        SearchIndex.open(vault, cancel=lambda: True)
+    assert not index.path.exists()
+
+
+def test_saving_waits_for_a_quiet_period(vault: Vault, contoso: Client) -> None:
+    index = SearchIndex.open(vault)
+    index.save()
+    vault.add_record(contoso.id, "contact", "Someone New", {"role": "IT"})
+    assert ids(index.search("someone"))
+    assert index.dirty
+    assert index.maybe_save(3600) == 0 and index.dirty
+    assert index.maybe_save(0) > 0 and not index.dirty
+    assert index.save() == 0
+    index.close()
+
+
+def test_store_rejects_foreign_bytes(vault: Vault) -> None:
+    assert Store.from_bytes(b"SQLite format 3\0" + b"\0" * 100, vault.vault_id) is None
+    store = Store.create("0" * 32)
+    assert Store.from_bytes(store.to_bytes(), vault.vault_id) is None
+    assert Store.from_bytes(store.to_bytes(), "0" * 32) is not None
+
+
+def test_granted_and_lost_scopes(
+    vault: Vault, vault_path: Path, fast_kdf: KdfParams, filled: dict[str, str]
+) -> None:
+    """Access granted later brings a client's older records in; access lost takes them out."""
+    tailspin = vault.add_client("Tailspin Architects")
+    plotter = vault.add_record(tailspin.id, "configuration", "prn-plotter01", {"model": "T650"})
+    invitation = vault.invite("Carol", "client-admin", clients=["Contoso Dental"])
+    other = Vault.open(vault_path)
+    accepted = other.accept_invitation(
+        Invitation.from_json(invitation.to_json()), "carol's passphrase", kdf_params=fast_kdf
+    )
+    other.close()
+    vault.confirm_member(accepted.member_id, accepted.fingerprint)
+    carol = reopen(vault_path, "carol's passphrase", accepted.member_id)
+    with SearchIndex.open(carol) as index:
+        assert ids(index.search("dc01")) == [filled["dc"]] and index.search("fortigate") == []
+    vault.set_role(
+        accepted.member_id, "client-admin", clients=["Contoso Dental", "Fabrikam Logistics"]
+    )
+    index = SearchIndex.open(carol)  # the snapshot lacks Fabrikam: its records are read in
+    assert index.last_load == "loaded"
+    assert ids(index.search("fortigate")) == [filled["fw"]]
+    vault.set_role(
+        accepted.member_id,
+        "client-admin",
+        clients=["Contoso Dental", "Fabrikam Logistics", "Tailspin Architects"],
+    )
+    assert index.search("t650") == []  # a grant is noticed by refresh(), not by every read
+    index.refresh()
+    assert ids(index.search("t650")) == [plotter.id]
+    index.close()
+    vault.set_role(accepted.member_id, "client-admin", clients=["Fabrikam Logistics"])
+    carol.close()
+    carol = reopen(vault_path, "carol's passphrase", accepted.member_id)
+    with SearchIndex.open(carol) as index:
+        assert index.last_load.startswith("rebuilt")
+        assert index.search("dc01") == [] and index.search("t650") == []
+        assert ids(index.search("fortigate")) == [filled["fw"]]
+    carol.close()

@@ -1,0 +1,88 @@
+"""The snapshot file format and the stored sections: round trips by property, and refusals."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from search import snapshot
+from search.document import Section, dump_sections, load_sections
+
+HEX = "0123456789abcdef"
+ids = st.text(alphabet=HEX, min_size=32, max_size=32)
+scopes = st.lists(
+    st.tuples(
+        ids,
+        st.integers(min_value=-(2**63), max_value=2**63 - 1),
+        st.binary(min_size=32, max_size=32),
+    ),
+    max_size=5,
+    unique_by=lambda s: s[0],
+)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.binary(max_size=20_000), covered=scopes, mark=st.integers(0, 2**63))
+def test_snapshot_round_trip(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, covered, mark: int
+) -> None:
+    monkeypatch.setattr(snapshot, "CHUNK_SIZE", 4096)
+    path = tmp_path / "x" / "search-test.idx"
+    keys = {scope: (version, key) for scope, version, key in covered}
+    snapshot.write(path, data, mark=mark, vault_id="a" * 32, member_id="b" * 32, scopes=covered)
+    found = snapshot.read(path, vault_id="a" * 32, member_id="b" * 32, key_for=keys.__getitem__)
+    assert not isinstance(found, str), found
+    plain, header = found
+    assert bytes(plain) == data
+    assert header.mark == mark and {s for s, _ in header.scopes} == set(keys)
+    assert not [p for p in path.parent.iterdir() if p != path]
+
+
+def test_refusals(tmp_path: Path) -> None:
+    path = tmp_path / "s.idx"
+    key = os.urandom(32)
+    covered = [("c" * 32, 1, key)]
+    snapshot.write(
+        path, b"index bytes", mark=1, vault_id="a" * 32, member_id="b" * 32, scopes=covered
+    )
+
+    def read(**kw):
+        args = {"vault_id": "a" * 32, "member_id": "b" * 32, "key_for": lambda s: (1, key)}
+        return snapshot.read(path, **{**args, **kw})
+
+    assert not isinstance(read(), str)
+    assert "another vault" in read(vault_id="d" * 32)
+    assert "another vault" in read(member_id="d" * 32)
+    assert "changed" in read(key_for=lambda s: (2, key))
+    assert "authentication" in read(key_for=lambda s: (1, os.urandom(32)))
+
+    def unreadable(scope: str) -> tuple[int, bytes]:
+        raise PermissionError(scope)
+
+    assert "cannot read" in read(key_for=unreadable)
+    assert "no snapshot" in snapshot.read(
+        tmp_path / "missing.idx", vault_id="a" * 32, member_id="b" * 32, key_for=unreadable
+    )
+    with pytest.raises(ValueError, match="hex"):
+        snapshot.write(path, b"", mark=0, vault_id="A" * 32, member_id="b" * 32, scopes=[])
+
+
+sections = st.lists(
+    st.builds(
+        Section,
+        st.text(max_size=20),
+        st.sampled_from(["title", "tags", "fields", "body"]),
+        st.text(max_size=200),
+        st.booleans(),
+    ),
+    max_size=6,
+)
+
+
+@given(sections)
+def test_sections_round_trip(found: list[Section]) -> None:
+    assert load_sections(dump_sections(found)) == tuple(found)
