@@ -188,7 +188,7 @@ def test_markdown_fields_are_rendered(unlocked) -> None:
     assert "<ol>" in html or "<ul>" in html or "<p>" in html
 
 
-def test_filter_narrows_the_list_and_ctrl_f_focuses_it(qtbot, unlocked) -> None:
+def test_search_as_you_type_narrows_the_list_and_ctrl_f_focuses_it(qtbot, unlocked) -> None:
     browser = unlocked.browser
     unlocked.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is unlocked, timeout=5000)
@@ -196,11 +196,24 @@ def test_filter_narrows_the_list_and_ctrl_f_focuses_it(qtbot, unlocked) -> None:
     assert browser.filter.hasFocus()
     total = browser.proxy.rowCount()
     title = browser.proxy.index(0, 0).data()
-    qtbot.keyClicks(browser.filter, title.upper())
+    with qtbot.waitSignal(browser.list_loaded, timeout=10_000):
+        qtbot.keyClicks(browser.filter, f'"{title.upper()}"')
     assert 0 < browser.proxy.rowCount() < total
     shown = [browser.proxy.index(r, 0).data() for r in range(browser.proxy.rowCount())]
     assert title in shown
-    assert browser.count_label.text().endswith(f"of {total} records")
+    assert "match" in browser.table_model.column_keys()
+    assert browser.count_label.text().endswith("found")
+    with qtbot.waitSignal(browser.list_loaded, timeout=10_000):
+        browser.filter.clear()
+    assert browser.proxy.rowCount() == total
+
+
+def test_search_finds_nothing_for_a_secret(qtbot, unlocked, small_vault) -> None:
+    browser = unlocked.browser
+    secret = sorted(small_vault.secrets)[0]
+    with qtbot.waitSignal(browser.list_loaded, timeout=10_000):
+        browser.filter.setText(f'"{secret}"')
+    assert browser.proxy.rowCount() == 0
 
 
 def _assert_locked_and_clean(win, small_vault) -> None:
@@ -290,3 +303,29 @@ def test_a_hostile_record_renders_inert(qtbot, small_vault, monkeypatch) -> None
     assert (
         "<b>Bold</b>" in win.browser.proxy.index(win.browser.table.currentIndex().row(), 0).data()
     )  # the list shows the title as plain text, not markup
+
+
+def test_lock_clears_forms_panes_and_dialogs(qtbot, unlocked, small_vault) -> None:
+    """Editor with a typed secret, TOTP strip, history, attachments, palette, screens: all gone."""
+    vault = unlocked.vault
+    record = next(
+        r
+        for r in vault.list_records(type="credential")
+        if r.fields.get("password") and r.fields.get("totp")
+    )
+    unlocked.browser.select_record(record.id)
+    view = unlocked.browser.view
+    assert view.totp.isVisible()
+    view.tabs.setCurrentWidget(view.history)
+    editor = unlocked.commands.edit_record()
+    assert editor.inputs["password"].text() == record.fields["password"]
+    unlocked.commands.show_palette()
+    unlocked.screens.show_overview()
+    unlocked.screens.show_audit()
+    unlocked.lock()
+    _assert_locked_and_clean(unlocked, small_vault)
+    assert not view.totp.isVisible() and view.totp.current_code() == ""
+    assert view.history.model.rowCount() == 0 and view.attachments.model.rowCount() == 0
+    assert unlocked.commands.editor is None and unlocked.screens.open == []
+    assert not editor.isVisible() and editor.inputs["password"].text() == ""
+    assert open_dialogs() == []

@@ -1,34 +1,56 @@
-"""The unlocked vault's three panes: client tree, filtered record list, record view.
+"""The unlocked vault's three panes: client tree, record list, record view.
 
-Picking a client (or one of its record types) in the tree fills the record
-list; picking a record shows it on the right. The filter above the list narrows
-it by any shown column. :meth:`VaultBrowser.clear` empties every model and the
-view, which is what locking relies on.
+Everything the tree and the list show comes from the search catalog
+(:class:`search.SearchIndex`), never from decrypting records one by one: the
+tree from ``counts()``, the list from ``catalog(scope, type)``. Only the
+selected record is decrypted, by the record view. Lists of more than
+:data:`SYNC_ROWS` rows are read on the worker so the GUI thread never waits for
+them. The search field above the list searches as you type (debounced, off the
+GUI thread) within the selected client and type; clearing it shows the catalog
+again. :meth:`VaultBrowser.clear` empties every model and the view (on lock).
 """
 
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping
+
 from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
     QSplitter,
     QTableView,
+    QToolButton,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.desktop.clientmodel import NAME, SCOPE_ROLE, TYPE_ROLE, ClientTreeModel, build_nodes
-from ui.desktop.recordmodel import (
-    RECORD_ID_ROLE,
+from ui.desktop import worker
+from ui.desktop.catalogmodel import (
     TITLE,
-    RecordFilterProxy,
-    RecordTableModel,
+    CatalogProxy,
+    CatalogTableModel,
+    ListRow,
+    rows_from_catalog,
 )
+from ui.desktop.clientmodel import (
+    COUNT_ROLE,
+    NAME,
+    SCOPE_ROLE,
+    TYPE_ROLE,
+    ClientTreeModel,
+    build_nodes_from_counts,
+)
+from ui.desktop.recordmodel import RECORD_ID_ROLE
 from ui.desktop.recordview import RecordView
+from ui.desktop.searchbox import SearchRunner
+from ui.desktop.signals import emit
+from ui.desktop.worker import JobControl
 from vault.model import Client
 from vault.vault import Vault
 
@@ -36,17 +58,32 @@ EXPAND_UP_TO = 12  # clients; with more, the tree starts collapsed
 MAX_COLUMN_WIDTH = 220
 MAX_TITLE_WIDTH = 340
 MIN_TITLE_WIDTH = 160
+SYNC_ROWS = 5000  # lists up to this size are read on the GUI thread (a few ms)
+
+SYNTAX_HELP = """<b>Search syntax</b><br>
+words — every word must match · <code>"exact phrase"</code><br>
+<code>srv-dc*</code>, <code>10.0.4.*</code> — prefixes<br>
+<code>type:credential</code> <code>client:contoso</code> <code>tag:firewall</code><br>
+<code>NOT word</code>, <code>a OR b</code><br>
+Secrets are never searched."""
 
 
 class VaultBrowser(QWidget):
-    """Tree, list and view over one unlocked vault."""
+    """Tree, list and view over one unlocked vault and its search index."""
 
     message = Signal(str)
+    list_loaded = Signal(int)  # rows now in the list (catalog or search results)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._vault: Vault | None = None
+        self.index: object | None = None  # search.SearchIndex
         self._scope_names: dict[str, str] = {}
+        self._scope: tuple[str | None, str | None] = (None, None)
+        self._list_job: worker.Job | None = None
+        self._list_generation = 0
+        self._pending_select: str | None = None
+        self._expected = 0  # rows the tree says the selected scope holds
 
         self.tree_model = ClientTreeModel(self)
         self.tree = QTreeView()
@@ -61,19 +98,29 @@ class VaultBrowser(QWidget):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.selectionModel().selectionChanged.connect(self._scope_selected)
 
-        self.table_model = RecordTableModel(self)
-        self.proxy = RecordFilterProxy(self)
+        self.table_model = CatalogTableModel(self)
+        self.proxy = CatalogProxy(self)
         self.proxy.setSourceModel(self.table_model)
-        self.filter = QLineEdit()
-        self.filter.setObjectName("recordFilter")
-        self.filter.setPlaceholderText(self.tr("Filter records (Ctrl+F)"))
-        self.filter.setClearButtonEnabled(True)
-        self.filter.textChanged.connect(self._filter_changed)
+        self.search = QLineEdit()
+        self.search.setObjectName("recordFilter")
+        self.search.setPlaceholderText(self.tr("Search (Ctrl+F) — srv-dc*, type:credential, …"))
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._search_changed)
+        self.filter = self.search  # the older name
+        self.help_button = QToolButton()
+        self.help_button.setObjectName("searchHelp")
+        self.help_button.setText("?")
+        self.help_button.setToolTip(SYNTAX_HELP)
+        self.help_button.setAccessibleName(self.tr("Search syntax"))
+        self.help_button.clicked.connect(self.show_syntax_help)
+        self.runner = SearchRunner(self)
+        self.runner.finished.connect(self._search_done)
+
         self.table = QTableView()
         self.table.setObjectName("recordTable")
         self.table.setModel(self.proxy)
         self.table.setSortingEnabled(True)
-        self.table.sortByColumn(TITLE, Qt.SortOrder.AscendingOrder)
+        self.table.horizontalHeader().setSortIndicator(TITLE, Qt.SortOrder.AscendingOrder)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setAlternatingRowColors(True)
@@ -94,11 +141,15 @@ class VaultBrowser(QWidget):
         self.view.setObjectName("recordView")
         self.view.record_activated.connect(self.select_record)
         self.view.message.connect(self.message)
+        self.view.changed.connect(lambda record_id: self.refresh(select=record_id))
 
         centre = QWidget()
         column = QVBoxLayout(centre)
         column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.filter)
+        search_row = QHBoxLayout()
+        search_row.addWidget(self.search, 1)
+        search_row.addWidget(self.help_button)
+        column.addLayout(search_row)
         column.addWidget(self.table, 1)
         column.addWidget(self.count_label)
 
@@ -109,7 +160,7 @@ class VaultBrowser(QWidget):
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setStretchFactor(2, 2)
-        self.splitter.setSizes([240, 740, 420])
+        self.splitter.setSizes([240, 700, 460])
         self.splitter.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -117,36 +168,80 @@ class VaultBrowser(QWidget):
 
     # ------------------------------------------------------------------ public API
 
-    def load(self, vault: Vault) -> int:
-        """Show an unlocked vault, starting with all records; return how many there are."""
+    def load(self, vault: Vault, index: object) -> int:
+        """Show an unlocked vault through its search index; return how many records it has."""
         self._vault = vault
+        self.index = index
+        self.runner.index = index
         self.view.set_vault(vault)
+        self._scope = (None, None)
+        self.reload_tree()
+        self._fill_list()
+        return int(self.tree_model.index_for("").data(COUNT_ROLE) or 0)
+
+    def reload_tree(self) -> None:
+        """Rebuild the tree from the catalog's counts, keeping the selected row."""
+        vault, index = self._vault, self.index
+        if vault is None or index is None:
+            return
         clients = vault.clients()
         internal = Client(vault.internal_scope_id, vault.scope_name(vault.internal_scope_id))
         self._scope_names = {c.id: c.name for c in [*clients, internal]}
-        records = vault.list_records()
-        self.tree_model.set_nodes(
-            build_nodes(records, clients, internal, vault.templates(), self.tr("All records"))
+        nodes = build_nodes_from_counts(
+            index.counts(),  # type: ignore[attr-defined]
+            clients,
+            internal,
+            vault.templates(),
+            self.tr("All records"),
         )
-        if len(clients) <= EXPAND_UP_TO:
+        scope, kind = self._scope
+        blocker = self.tree.selectionModel().blockSignals(True)
+        self.tree_model.set_nodes(nodes)
+        if len(nodes) <= EXPAND_UP_TO + 2:
             self.tree.expandAll()
-        self.tree.setCurrentIndex(self.tree_model.index(0, NAME))
-        return len(records)
+        found = self.tree_model.index_for(scope or "", kind or "")
+        if found.isValid():
+            self.tree.setCurrentIndex(found)
+            self._expected = int(found.data(COUNT_ROLE) or 0)
+        self.tree.selectionModel().blockSignals(blocker)
+
+    def refresh(self, select: str | None = None) -> None:
+        """Re-read the tree and the list after a change (and select ``select``)."""
+        self.reload_tree()
+        self._pending_select = select
+        self._fill_list()
 
     def clear(self) -> None:
-        """Empty every model, the filter and the view, and forget the vault."""
+        """Empty the tree, the list and the view (on lock)."""
+        self.runner.cancel()
+        self.runner.index = None
+        self._list_generation += 1
         self._vault = None
+        self.index = None
         self._scope_names = {}
-        self.filter.clear()
-        self.table_model.clear()
+        self._scope = (None, None)
+        self.search.blockSignals(True)
+        self.search.clear()
+        self.search.blockSignals(False)
         self.tree_model.clear()
+        self.table_model.clear()
         self.view.set_vault(None)
         self.count_label.clear()
 
     def focus_filter(self) -> None:
-        """Put the cursor in the filter, its text selected."""
-        self.filter.setFocus(Qt.FocusReason.ShortcutFocusReason)
-        self.filter.selectAll()
+        """Put the cursor in the search field, its text selected."""
+        self.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.search.selectAll()
+
+    def show_syntax_help(self) -> None:
+        """Show the query syntax next to the search field."""
+        from PySide6.QtWidgets import QToolTip
+
+        QToolTip.showText(
+            self.help_button.mapToGlobal(self.help_button.rect().bottomLeft()),
+            SYNTAX_HELP,
+            self.help_button,
+        )
 
     def select_scope(self, scope_id: str, type_id: str = "") -> None:
         """Select a tree row ("" for all records) and so fill the list."""
@@ -157,31 +252,90 @@ class VaultBrowser(QWidget):
     def select_record(self, record_id: str) -> None:
         """Select a record in the list (widening to all records if needed) and show it."""
         row = self.table_model.row_of(record_id)
-        if row < 0 or not self.proxy.mapFromSource(self.table_model.index(row, TITLE)).isValid():
-            self.filter.clear()
-            self.select_scope("")
+        if row < 0:
+            if self.search.text():
+                self.search.clear()
+            if self._scope != (None, None):
+                self._pending_select = record_id
+                self.select_scope("")
+                if self._pending_select is None:
+                    return  # the list was read at once and the record selected
             row = self.table_model.row_of(record_id)
         if row < 0:
             self.view.show_record(record_id)
             return
+        self._select_row(row)
+
+    def current_scope(self) -> tuple[str | None, str | None]:
+        """The (scope id, type id) selected in the tree; None means all."""
+        return self._scope
+
+    # ------------------------------------------------------------------ internals
+
+    def _select_row(self, row: int) -> None:
         index = self.proxy.mapFromSource(self.table_model.index(row, TITLE))
         self.table.setCurrentIndex(index)
         self.table.scrollTo(index)
 
-    # ------------------------------------------------------------------ internals
-
     def _scope_selected(self, selected: QItemSelection, _deselected: QItemSelection) -> None:
-        vault = self._vault
         indexes = selected.indexes()
-        if vault is None or not indexes:
+        if self._vault is None or not indexes:
             return
-        scope_id = indexes[0].data(SCOPE_ROLE) or None
-        type_id = indexes[0].data(TYPE_ROLE) or None
-        records = vault.list_records(scope_id, type_id)
-        self.table_model.set_records(records, vault.templates(), self._scope_names)
+        self._scope = (indexes[0].data(SCOPE_ROLE) or None, indexes[0].data(TYPE_ROLE) or None)
+        self._expected = int(indexes[0].data(COUNT_ROLE) or 0)
         self.view.show_record(None)
+        if self.search.text().strip():
+            self._search_changed(self.search.text())
+        else:
+            self._fill_list()
+
+    def _fill_list(self) -> None:
+        index = self.index
+        if index is None:
+            return
+        scope, kind = self._scope
+        self._list_generation += 1
+        generation = self._list_generation
+        if self.search.text().strip():
+            self._search_changed(self.search.text())
+            return
+        if self._expected <= SYNC_ROWS:
+            rows = rows_from_catalog(index.catalog(scope, kind))  # type: ignore[attr-defined]
+            self._show_rows(rows, search=False)
+            return
+        self.count_label.setText(self.tr("Reading the list…"))
+
+        def work(_control: JobControl) -> list[ListRow]:
+            return rows_from_catalog(index.catalog(scope, kind))  # type: ignore[attr-defined]
+
+        def done(rows: list[ListRow]) -> None:
+            if generation == self._list_generation:
+                self._show_rows(rows, search=False)
+
+        self._list_job = worker.run(work, on_success=done, parent=self)
+
+    def _show_rows(self, rows: list[ListRow], *, search: bool) -> None:
+        vault = self._vault
+        if vault is None:
+            return
+        current = self.view.record_id
+        self.table_model.set_rows(rows, vault.templates(), self._scope_names, search=search)
+        if not search:
+            header = self.table.horizontalHeader()
+            column = header.sortIndicatorSection()
+            if 0 <= column < self.table_model.columnCount():
+                self.table_model.sort(column, header.sortIndicatorOrder())
         self._fit_columns()
-        self._update_count()
+        self._update_count(search)
+        wanted = self._pending_select or current
+        self._pending_select = None
+        if wanted and (row := self.table_model.row_of(wanted)) >= 0:
+            self._select_row(row)
+        elif wanted and wanted == current:
+            pass  # keep showing it
+        else:
+            self.view.show_record(None)
+        emit(self.list_loaded, len(rows))
 
     def _fit_columns(self) -> None:
         """Fit columns to their contents, within caps, so the title stays readable."""
@@ -196,20 +350,57 @@ class VaultBrowser(QWidget):
                 width = max(width, MIN_TITLE_WIDTH)
             header.resizeSection(section, width)
 
-    def _filter_changed(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text)
-        self._update_count()
-        if not self.table.currentIndex().isValid():
-            self.view.show_record(None)
+    def _search_changed(self, text: str) -> None:
+        if self.index is None:
+            return
+        if not text.strip():
+            self.runner.cancel()
+            self._fill_list()
+            return
+        scope, _kind = self._scope
+        self.count_label.setText(self.tr("Searching…"))
+        self.runner.request(text, None if scope is None else [scope])
 
-    def _update_count(self) -> None:
-        total, shown = self.table_model.rowCount(), self.proxy.rowCount()
-        if total == shown:
-            text = self.tr("1 record") if total == 1 else self.tr("{n} records").format(n=total)
+    def _search_done(self, query: str, page: object) -> None:
+        if self._vault is None or query != self.search.text():
+            return
+        if page is None:
+            self._show_rows([], search=True)
+            return
+        _scope, kind = self._scope
+        rows = [
+            ListRow(
+                h.id,
+                h.scope_id,
+                h.type,
+                h.title,
+                h.updated,
+                {},
+                f"{h.snippet.field}: {h.snippet.text}" if h.snippet.text else "",
+            )
+            for h in page.hits  # type: ignore[attr-defined]
+            if kind is None or h.type == kind
+        ]
+        self._last_page = page
+        self._show_rows(rows, search=True)
+
+    def _update_count(self, search: bool = False) -> None:
+        shown = self.table_model.rowCount()
+        if search:
+            page = getattr(self, "_last_page", None)
+            total = getattr(page, "total", shown) if self._scope[1] is None else shown
+            text = self.tr("{n} found").format(n=total) if shown else self.tr("Nothing found.")
+            suggestions = list(getattr(page, "suggestions", []) or [])
+            if not shown and suggestions:
+                text += " " + self.tr("Did you mean: {s}?").format(s=html.escape(suggestions[0]))
         else:
-            text = self.tr("{shown} of {total} records").format(shown=shown, total=total)
+            text = self.tr("1 record") if shown == 1 else self.tr("{n} records").format(n=shown)
         self.count_label.setText(text)
 
     def _record_selected(self, current: QModelIndex, _previous: QModelIndex) -> None:
         record_id = current.data(RECORD_ID_ROLE) if current.isValid() else None
         self.view.show_record(record_id)
+
+    def scope_names(self) -> Mapping[str, str]:
+        """Scope ids to client names, as the tree shows them."""
+        return dict(self._scope_names)

@@ -82,6 +82,34 @@ def build_nodes(
     return nodes
 
 
+def build_nodes_from_counts(
+    counts: Mapping[str, Mapping[str, int]],
+    clients: Iterable[Client],
+    internal: Client,
+    templates: Mapping[str, Template],
+    all_label: str,
+) -> list[ScopeNode]:
+    """The tree's rows from the search catalog's ``{scope: {type: n}}`` (nothing decrypted)."""
+    order = list(templates)
+
+    def types_of(per_type: Mapping[str, int]) -> list[TypeNode]:
+        present = [t for t, n in per_type.items() if n]
+        present.sort(key=lambda t: (order.index(t) if t in order else len(order), t))
+        return [
+            TypeNode(t, templates[t].plural if t in templates else t, per_type[t]) for t in present
+        ]
+
+    scopes = [*clients, internal]
+    everything: Counter[str] = Counter()
+    for client in scopes:
+        everything.update(counts.get(client.id, {}))
+    nodes = [ScopeNode("", all_label, sum(everything.values()), types_of(everything), italic=True)]
+    for client in scopes:
+        per_type = counts.get(client.id, {})
+        nodes.append(ScopeNode(client.id, client.name, sum(per_type.values()), types_of(per_type)))
+    return nodes
+
+
 class ClientTreeModel(QAbstractItemModel):
     """Scopes and their record types, with counts (read-only)."""
 

@@ -115,7 +115,7 @@ class FirstRunDialog(QDialog):
         clipboard.copy_secret(field.text())
         self.status.setText(
             self.tr("Copied. The clipboard clears in {seconds} s.").format(
-                seconds=clipboard.CLEAR_AFTER_SECONDS
+                seconds=clipboard.clear_seconds()
             )
         )
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
@@ -25,11 +25,18 @@ from PySide6.QtWidgets import (
 )
 
 from crypto.kdf import KdfParams
-from ui.desktop import clipboard, fonts
+from search import SearchIndex
+from ui.desktop import clipboard, fonts, settings, worker
+from ui.desktop.attachmentspane import forget_opened_files
 from ui.desktop.browser import VaultBrowser
+from ui.desktop.commands import Commands
+from ui.desktop.crash import show_crash
 from ui.desktop.firstrun import DEMO_RECORDS, FirstRun, passphrase_file_for
+from ui.desktop.idlelock import IdleLock
+from ui.desktop.screens import Screens
 from ui.desktop.signals import emit
 from ui.desktop.unlock import ERROR_STYLE, UnlockScreen
+from ui.desktop.worker import JobControl
 from vault.errors import VaultError
 from vault.vault import Vault
 
@@ -97,6 +104,8 @@ class MainWindow(QMainWindow):
         self._demo_kdf = demo_kdf
         self._demo_records = demo_records
         self.vault: Vault | None = None
+        self.index: object | None = None  # search.SearchIndex while unlocked
+        self.index_job: worker.Job | None = None
         self.first_run: FirstRun | None = None
 
         self.welcome = WelcomePage()
@@ -110,6 +119,9 @@ class MainWindow(QMainWindow):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
 
+        self.save_timer = QTimer(self)
+        self.save_timer.setInterval(30_000)
+        self.save_timer.timeout.connect(self._save_index_quietly)
         self._make_actions()
         self.state_label = QLabel()
         self.state_label.setObjectName("vaultState")
@@ -132,12 +144,27 @@ class MainWindow(QMainWindow):
         self.find_action = QAction(self.tr("&Find…"), self)
         self.find_action.setShortcut(QKeySequence("Ctrl+F"))
         self.find_action.triggered.connect(self.browser.focus_filter)
+        self.commands = Commands(self)
+        self.settings = settings.shared()
+        self.settings_action = QAction(self.tr("&Settings…"), self)
+        self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+        self.settings_action.triggered.connect(self.show_settings)
         vault_menu = self.menuBar().addMenu(self.tr("&Vault"))
         vault_menu.addAction(self.lock_action)
+        vault_menu.addSeparator()
+        self.screens = Screens(self)
+        self.screens.fill_vault_menu(vault_menu)
+        vault_menu.addSeparator()
+        vault_menu.addAction(self.settings_action)
         vault_menu.addSeparator()
         vault_menu.addAction(self.quit_action)
         edit_menu = self.menuBar().addMenu(self.tr("&Edit"))
         edit_menu.addAction(self.find_action)
+        record_menu = self.menuBar().addMenu(self.tr("&Record"))
+        tools_menu = self.menuBar().addMenu(self.tr("&Tools"))
+        self.commands.fill_menus(record_menu, tools_menu)
+        self.screens.fill_tools_menu(tools_menu)
+        self.idle = IdleLock(self.lock, int(self.settings.get("idle_lock_minutes")), self)
 
     # ------------------------------------------------------------------ start
 
@@ -190,10 +217,38 @@ class MainWindow(QMainWindow):
         return self.vault is not None and self.vault.is_unlocked
 
     def _unlocked(self, vault: Vault) -> None:
+        """The keys are in: open (or build) the search index off the GUI thread, then show."""
         if self.vault is not None and self.vault is not vault:
             self.vault.close()
         self.vault = vault
-        count = self.browser.load(vault)
+        self.unlock_screen.show_busy(self.tr("Opening the search index…"))
+
+        def work(control: JobControl) -> object:
+            return SearchIndex.open(
+                vault, progress=control.progress, cancel=lambda: control.cancelled
+            )
+
+        def failed(exc: VaultError) -> None:
+            self.unlock_screen.show_busy("")
+            vault.lock()
+            self.unlock_screen.set_vault(vault, self.vault_path, str(exc))
+
+        def crashed(exc: BaseException) -> None:
+            failed(VaultError(self.tr("The search index could not be opened.")))
+            show_crash(exc, self)
+
+        self.index_job = worker.run(
+            work, on_success=self._index_ready, on_error=failed, on_crash=crashed, parent=self
+        )
+
+    def _index_ready(self, index: object) -> None:
+        vault = self.vault
+        if vault is None or not vault.is_unlocked:
+            index.close(save=False)  # type: ignore[attr-defined]
+            return
+        self.unlock_screen.show_busy("")
+        self.index = index
+        count = self.browser.load(vault, index)
         self.stack.setCurrentWidget(self.browser)
         self.state_label.setText(
             self.tr("Unlocked — 1 record")
@@ -203,6 +258,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("{name} — Sitebook").format(name=vault.name))
         self.lock_action.setEnabled(True)
         self.find_action.setEnabled(True)
+        self.commands.set_unlocked(True)
+        self.screens.set_unlocked(True)
+        self.idle.poke()
+        self.save_timer.start()
         self.browser.table.setFocus()
         log.info("window unlocked with %d records", count)
         emit(self.unlocked, vault)
@@ -211,10 +270,17 @@ class MainWindow(QMainWindow):
         """Forget keys and every decrypted value on screen; back to the unlock screen."""
         if not self.is_unlocked:
             return
+        self.save_timer.stop()
+        self.commands.close_forms()
+        self.screens.close_all()
         self.browser.clear()
         assert self.vault is not None
+        if self.index is not None:
+            self.index.close()  # type: ignore[attr-defined]  # saved, encrypted, before the keys go
+            self.index = None
         self.vault.lock()
         clipboard.clear_if_ours()
+        forget_opened_files()
         self.unlock_screen.clear()
         self.unlock_screen.set_vault(self.vault, self.vault_path)
         self.stack.setCurrentWidget(self.unlock_screen)
@@ -233,13 +299,41 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("{file} — Sitebook").format(file=self.vault_path.name))
         self.lock_action.setEnabled(False)
         self.find_action.setEnabled(False)
+        self.commands.set_unlocked(False)
+        self.screens.set_unlocked(False)
         self.statusBar().clearMessage()
         self.unlock_screen.focus()
+
+    def _save_index_quietly(self) -> None:
+        """Save the encrypted index in the background after a quiet period."""
+        index = self.index
+        if index is None or not index.dirty:  # type: ignore[attr-defined]
+            return
+        worker.run(lambda _c: index.maybe_save(), parent=self)  # type: ignore[attr-defined]
+
+    def show_settings(self) -> None:
+        """Open the settings dialog; apply what changed."""
+        from ui.desktop.settingsdialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.accepted.connect(self.apply_settings)
+        dialog.open()
+        self.settings_dialog = dialog
+
+    def apply_settings(self) -> None:
+        """Use the current settings (idle lock, search delay, theme)."""
+        self.idle.set_minutes(int(self.settings.get("idle_lock_minutes")))
+        self.browser.runner.set_delay(int(self.settings.get("search_delay_ms")))
+        from ui.desktop.theme import apply_theme
+
+        apply_theme(str(self.settings.get("theme")))
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Lock and close the vault file on the way out."""
         building = self.first_run is not None and self.first_run.busy
-        if self.unlock_screen.is_busy or building:
+        indexing = self.index_job is not None and self.index_job.running
+        if self.unlock_screen.is_busy or building or indexing:
             self.statusBar().showMessage(self.tr("Please wait until the vault is ready."), 5000)
             event.ignore()
             return

@@ -15,12 +15,15 @@ from urllib.parse import unquote_to_bytes
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QPalette, QTextDocument
-from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
 from ui.desktop import clipboard
+from ui.desktop.attachmentspane import AttachmentsPane
+from ui.desktop.historypane import HistoryPane
 from ui.desktop.recordhtml import SCHEME, Colours, Related, render, stylesheet
 from ui.desktop.recordmodel import local_time
 from ui.desktop.signals import emit
+from ui.desktop.totpstrip import TotpStrip
 from vault.errors import VaultError
 from vault.fields import FieldKind
 from vault.model import Record
@@ -69,15 +72,31 @@ class RecordView(QWidget):
 
     record_activated = Signal(str)
     message = Signal(str)
+    changed = Signal(str)  # a record id whose content changed here (restore, attachment)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.browser = SafeBrowser(self)
         self.browser.setObjectName("recordBrowser")
         self.browser.anchorClicked.connect(self._on_anchor)
+        self.totp = TotpStrip(self)
+        self.totp.copy_requested.connect(self.copy_totp)
+        self.attachments = AttachmentsPane(self)
+        self.attachments.message.connect(self.message)
+        self.attachments.changed.connect(self._attachments_changed)
+        self.history = HistoryPane(self)
+        self.history.message.connect(self.message)
+        self.history.restored.connect(self._restored)
+        self.tabs = QTabWidget(self)
+        self.tabs.setObjectName("recordTabs")
+        self.tabs.addTab(self.browser, self.tr("Record"))
+        self.tabs.addTab(self.attachments, self.tr("Attachments"))
+        self.tabs.addTab(self.history, self.tr("History"))
+        self.tabs.currentChanged.connect(self._tab_changed)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.browser)
+        layout.addWidget(self.totp)
+        layout.addWidget(self.tabs)
         self._vault: Vault | None = None
         self._record: Record | None = None
         self._revealed: set[str] = set()
@@ -102,10 +121,17 @@ class RecordView(QWidget):
         if vault is None:
             self.clear()
 
+    @property
+    def record(self) -> Record | None:
+        """The decrypted record shown, or None."""
+        return self._record
+
     def show_record(self, record_id: str | None) -> None:
         """Show a record (secrets masked), or the placeholder for None."""
         self._revealed.clear()
         self._record = None
+        self.totp.clear()
+        self._side_tabs_for(None)
         if record_id is None or self._vault is None:
             self._placeholder(self.tr("Select a record to see it here."))
             return
@@ -116,31 +142,123 @@ class RecordView(QWidget):
             return
         self._render()
         self.browser.verticalScrollBar().setValue(0)
+        kinds = self._vault.kinds(self._record)
+        seed = next(
+            (v for n, v in self._record.fields.items() if kinds.get(n) == FieldKind.TOTP and v),
+            None,
+        )
+        self.totp.set_seed(seed)
+        self._side_tabs_for(self._record.id)
+
+    def _side_tabs_for(self, record_id: str | None) -> None:
+        """Fill the attachments tab now (its count is in the tab title); history lazily."""
+        count = self.attachments.show_record(self._vault, record_id)
+        label = self.tr("Attachments")
+        self.tabs.setTabText(1, f"{label} ({count})" if count else label)
+        self._history_for: str | None = None
+        if self.tabs.currentWidget() is self.history:
+            self._tab_changed(self.tabs.currentIndex())
+        else:
+            self.history.clear()
+
+    def _tab_changed(self, _index: int) -> None:
+        if self.tabs.currentWidget() is self.history:
+            record_id = self._record.id if self._record else None
+            if getattr(self, "_history_for", None) != record_id or record_id is None:
+                self.history.show_record(self._vault, record_id)
+                self._history_for = record_id
+
+    def _restored(self, record_id: str) -> None:
+        self.show_record(record_id)
+        self.tabs.setCurrentWidget(self.history)
+        emit(self.changed, record_id)
+
+    def _attachments_changed(self) -> None:
+        if self._record is not None:
+            count = self.attachments.model.rowCount()
+            self.tabs.setTabText(1, self.tr("Attachments") + (f" ({count})" if count else ""))
+            emit(self.changed, self._record.id)
 
     def reveal(self, name: str, on: bool | None = None) -> None:
         """Show (or hide; toggle by default) the secret field ``name`` of the record."""
         if self._record is None or name not in self._secret_names():
             return
         on = name not in self._revealed if on is None else on
+        if on and name not in self._revealed:
+            self._audit("reveal", name)
         if on:
             self._revealed.add(name)
         else:
             self._revealed.discard(name)
         self._render(keep_scroll=True)
 
-    def copy(self, name: str) -> None:
-        """Copy a field's value (secrets are cleared from the clipboard later)."""
+    def copy(self, name: str) -> bool:
+        """Copy a field's value (cleared from the clipboard later); True if there was one."""
         if self._record is None or not self._record.fields.get(name):
-            return
+            return False
+        if name in self._secret_names():
+            self._audit("copy", name)
         clipboard.copy_secret(self._record.fields[name])
-        label = self._label(name)
+        self._copied(self._label(name))
+        return True
+
+    def copy_totp(self) -> bool:
+        """Copy the current TOTP code; True if the record has one."""
+        code = self.totp.current_code()
+        if not code or self._record is None:
+            return False
+        name = next(
+            (
+                n
+                for n in self._record.fields
+                if self._vault and self._vault.kinds(self._record).get(n) == FieldKind.TOTP
+            ),
+            "totp",
+        )
+        self._audit("copy", name)
+        clipboard.copy_secret(code)
+        self._copied(self.tr("the one-time code"))
+        return True
+
+    def copy_kind(self, what: str) -> bool:
+        """Copy the record's username, password or URL ("username", "password", "url")."""
+        record, vault = self._record, self._vault
+        if record is None or vault is None:
+            return False
+        kinds = vault.kinds(record)
+        if what == "password":
+            names = [n for n in record.fields if kinds.get(n) == FieldKind.SECRET]
+            names.sort(key=lambda n: n != "password")
+        elif what == "url":
+            names = [n for n in record.fields if kinds.get(n) == FieldKind.URL]
+        else:
+            names = [n for n in record.fields if n in ("username", "user", "login", "email")]
+        for name in names:
+            if self.copy(name):
+                return True
+        emit(self.message, self.tr("This record has no {what} to copy.").format(what=what))
+        return False
+
+    def _copied(self, label: str) -> None:
         text = self.tr("Copied {field}; the clipboard clears in {seconds} s.")
-        emit(self.message, text.format(field=label, seconds=clipboard.CLEAR_AFTER_SECONDS))
+        emit(self.message, text.format(field=label, seconds=clipboard.clear_seconds()))
+
+    def _audit(self, event: str, name: str) -> None:
+        """Note a reveal or copy in the audit log (the leaver report reads it)."""
+        if self._vault is None or self._record is None:
+            return
+        try:
+            self._vault.log_event(event, self._record.id, field=name)
+        except VaultError as exc:
+            log.warning("audit entry not written: %s", type(exc).__name__)
 
     def clear(self) -> None:
-        """Forget the record, the revealed set and the document."""
+        """Forget the record, the revealed set, the document and every tab."""
         self._record = None
         self._revealed.clear()
+        self.totp.clear()
+        self.attachments.clear()
+        self.history.clear()
         self._placeholder(self.tr("Select a record to see it here."))
         self.browser.clearHistory()
 

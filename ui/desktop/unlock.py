@@ -47,6 +47,7 @@ class UnlockScreen(QWidget):
         super().__init__(parent)
         self._vault: Vault | None = None
         self.job: worker.Job | None = None
+        self._hint_text = ""
 
         title = QLabel(self.tr("Sitebook"))
         title.setFont(fonts.scaled(title.font(), 1.8, bold=True))
@@ -135,6 +136,7 @@ class UnlockScreen(QWidget):
 
     def set_hint(self, text: str) -> None:
         """A line under the form (e.g. where the demo passphrase is kept); '' hides it."""
+        self._hint_text = text
         self.hint.setText(text)
         self.hint.setVisible(bool(text))
 
@@ -180,6 +182,15 @@ class UnlockScreen(QWidget):
         self.job.crashed.connect(lambda _exc: self._set_busy(False))
 
     # ------------------------------------------------------------------ internals
+
+    def show_busy(self, text: str) -> None:
+        """Show the busy bar with ``text`` under the form ('' hides both, re-enables the form)."""
+        busy = bool(text)
+        self.busy.setVisible(busy)
+        self.hint.setVisible(busy or bool(self._hint_text))
+        self.hint.setText(text or self._hint_text)
+        for widget in (self.passphrase, self.use_recovery, self.button):
+            widget.setEnabled(not busy and self._vault is not None)
 
     def _mode_changed(self, recovery: bool) -> None:
         self.passphrase.clear()

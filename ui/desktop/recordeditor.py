@@ -1,0 +1,265 @@
+"""The record form: new, edit and duplicate, laid out from the record's template.
+
+Every template field gets the input of its kind (:mod:`ui.desktop.fieldinputs`)
+and is validated as it is typed; Save stays disabled while any field is wrong,
+and the vault's own :class:`~vault.errors.ValidationError` (which has the last
+word) is shown next to the fields it names. Closing with unsaved changes asks
+to save, discard or keep editing (through :mod:`ui.desktop.dialogs`, so a test
+can answer). Undo and redo are the inputs' own (Ctrl+Z, Ctrl+Shift+Z).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+
+from PySide6.QtCore import Signal
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ui.desktop import dialogs
+from ui.desktop.fieldinputs import ERROR_STYLE, FieldInput, ReferenceInput, SecretInput, make_input
+from ui.desktop.signals import emit
+from vault.errors import ValidationError, VaultError
+from vault.fields import split_tags
+from vault.model import Record
+from vault.templates import Template
+from vault.vault import Vault
+
+log = logging.getLogger(__name__)
+
+
+class RecordEditor(QDialog):
+    """Edit a record (or make one) of one template; emits :attr:`saved` with its id."""
+
+    saved = Signal(str)
+
+    def __init__(
+        self,
+        vault: Vault,
+        template: Template,
+        scopes: Mapping[str, str],
+        *,
+        scope_id: str | None = None,
+        record: Record | None = None,
+        duplicate: bool = False,
+        index: object | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setObjectName("recordEditor")
+        self.vault, self.template, self.index = vault, template, index
+        self.record = None if duplicate else record
+        self._dirty = False
+        if self.record is not None:
+            title = self.tr("Edit {type}").format(type=template.name)
+        else:
+            title = self.tr("New {type}").format(type=template.name)
+        self.setWindowTitle(title)
+
+        self.title = QLineEdit()
+        self.title.setObjectName("recordTitle")
+        self.title.textChanged.connect(self._edited)
+        self.client = QComboBox()
+        self.client.setObjectName("recordClient")
+        for sid, name in scopes.items():
+            self.client.addItem(name, sid)
+        wanted = record.scope_id if record else scope_id
+        if wanted is not None and (at := self.client.findData(wanted)) >= 0:
+            self.client.setCurrentIndex(at)
+        self.client.currentIndexChanged.connect(self._edited)
+        self.tags = QLineEdit()
+        self.tags.setObjectName("recordTags")
+        self.tags.setPlaceholderText(self.tr("Comma-separated: firewall, vpn"))
+        self.tags.textChanged.connect(self._edited)
+        self.title_error = QLabel()
+        self.title_error.setStyleSheet(ERROR_STYLE)
+        self.title_error.setVisible(False)
+
+        form = QFormLayout()
+        form.addRow(self.tr("&Title:"), self.title)
+        form.addRow("", self.title_error)
+        form.addRow(self.tr("&Client:"), self.client)
+        self.inputs: dict[str, FieldInput] = {}
+        for definition in template.fields:
+            widget = make_input(definition, self._search)
+            widget.setObjectName(f"field_{definition.name}")
+            widget.edited.connect(self._edited)
+            if isinstance(widget, SecretInput):
+                widget.generate_requested.connect(lambda w=widget: self._generate(w))
+            label = definition.label + (" *" if definition.required else "")
+            form.addRow(label + ":", widget)
+            form.addRow("", widget.error)
+            if definition.help:
+                widget.setToolTip(definition.help)
+            self.inputs[definition.name] = widget
+        form.addRow(self.tr("T&ags:"), self.tags)
+
+        body = QWidget()
+        body.setLayout(form)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(body)
+        self.message = QLabel()
+        self.message.setObjectName("editorMessage")
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(scroll, 1)
+        layout.addWidget(self.message)
+        layout.addWidget(self.buttons)
+        self.resize(720, 640)
+
+        if record is not None:
+            self._fill(record, duplicate)
+        self._dirty = duplicate
+        self._validate()
+
+    # ------------------------------------------------------------------ filling
+
+    def _fill(self, record: Record, duplicate: bool) -> None:
+        self.title.setText(record.title + (self.tr(" (copy)") if duplicate else ""))
+        self.tags.setText(", ".join(record.tags))
+        for name, widget in self.inputs.items():
+            value = record.fields.get(name, "")
+            if isinstance(widget, ReferenceInput) and value:
+                widget.set_choice(value, self._title_of(value))
+            else:
+                widget.set_text(value)
+
+    def _title_of(self, record_id: str) -> str:
+        try:
+            return self.vault.get_record(record_id).title
+        except VaultError:
+            return record_id
+
+    def _search(self, text: str) -> list[tuple[str, str]]:
+        if self.index is None:
+            return []
+        hits = self.index.search(text, limit=20)  # type: ignore[attr-defined]
+        return [(h.id, f"{h.title} · {h.client}") for h in hits]
+
+    def _generate(self, widget: SecretInput) -> None:
+        from ui.desktop.generator import GeneratorDialog
+
+        dialog = GeneratorDialog(self, can_use=True)
+        dialog.accepted.connect(lambda: widget.set_text(dialog.value()))
+        dialog.finished.connect(lambda _r: dialog.deleteLater())
+        dialog.open()
+        self.generator = dialog
+
+    # ------------------------------------------------------------------ state
+
+    @property
+    def dirty(self) -> bool:
+        """True when something changed since opening (or the last save)."""
+        return self._dirty
+
+    def _edited(self, *_args: object) -> None:
+        self._dirty = True
+        self._validate()
+
+    def _validate(self) -> bool:
+        ok = all(widget.validate() for widget in self.inputs.values())
+        title_ok = bool(self.title.text().strip())
+        self.title_error.setText(self.tr("A title is required.") if not title_ok else "")
+        self.title_error.setVisible(not title_ok and self._dirty)
+        self.save_button.setEnabled(ok and title_ok)
+        return ok and title_ok
+
+    def values(self) -> dict[str, str]:
+        """The typed field values (unset fields included as "")."""
+        return {name: widget.text() for name, widget in self.inputs.items()}
+
+    # ------------------------------------------------------------------ saving
+
+    def save(self) -> bool:
+        """Write the record (a new version, or a new record); True on success."""
+        if not self._validate():
+            return False
+        scope_id = self.client.currentData()
+        tags = split_tags(self.tags.text())
+        fields = self.values()
+        try:
+            if self.record is None:
+                saved = self.vault.add_record(
+                    scope_id,
+                    self.template.id,
+                    self.title.text(),
+                    {k: v for k, v in fields.items() if v},
+                    tags=tags,
+                )
+            else:
+                saved = self.vault.update_record(
+                    self.record.id,
+                    title=self.title.text(),
+                    fields=fields,
+                    tags=tags,
+                    scope_id=scope_id if scope_id != self.record.scope_id else None,
+                )
+        except ValidationError as exc:
+            for name, problem in exc.problems.items():
+                if name in self.inputs:
+                    self.inputs[name].error.setText(
+                        f"{self.inputs[name].definition.label}: {problem}"
+                    )
+                    self.inputs[name].error.setVisible(True)
+            self.message.setText(str(exc))
+            return False
+        except VaultError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.record = saved
+        self._dirty = False
+        log.info("record %s saved", saved.id)
+        emit(self.saved, saved.id)
+        super().accept()
+        return True
+
+    def reject(self) -> None:
+        """Close, asking first when there are unsaved changes."""
+        if self._dirty:
+            answer = dialogs.choose(
+                self,
+                self.tr("Unsaved changes"),
+                self.tr("Save the changes to this record?"),
+                [self.tr("Save"), self.tr("Discard"), self.tr("Keep editing")],
+            )
+            if answer == 0:
+                self.save()
+                return
+            if answer != 1:
+                return
+        self._dirty = False
+        super().reject()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """The window's close button goes through the unsaved-changes guard."""
+        if self._dirty:
+            event.ignore()
+            self.reject()
+            return
+        super().closeEvent(event)
+
+    def clear_secrets(self) -> None:
+        """Empty every input (on lock) and close without asking."""
+        for widget in self.inputs.values():
+            widget.clear_secret()
+        self._dirty = False
+        super().reject()
