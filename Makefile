@@ -5,6 +5,7 @@
 #   make lint | fmt    ruff check and format check | fix both
 #   make bench         every bench/bench_*.py in turn
 #   make reliability   the full fault battery, then its summary
+#   make package       the Linux app bundle dist/sitebook/ and its tarball (PyInstaller)
 #   make clean         remove the venv and every cache
 #
 # Variables: PYTEST_ARGS (extra pytest arguments), RUN_ARGS (arguments for the
@@ -31,7 +32,7 @@ SYSDEPS += xvfb xauth fonts-dejavu-core
 SYSDEPS += keepassxc chromium poppler-utils
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps venv install test lint fmt run bench reliability clean
+.PHONY: help sysdeps venv install test lint fmt run bench reliability clean package
 
 help:
 	@sed -n 's/^#   //p' $(firstword $(MAKEFILE_LIST))
@@ -103,3 +104,33 @@ reliability: sysdeps $(STAMP)
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .ruff_cache .hypothesis
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +
+
+# The Linux bundle: dist/sitebook/ (sitebook-desktop and sitebook over one
+# _internal/ folder) and dist/sitebook-VERSION-linux-ARCH.tar.gz (the bundle, the
+# menu entry, icons, file type and install.sh). Built in its own venv with only
+# the runtime dependencies, so no test or development tool can reach the bundle.
+# PyInstaller reads binary dependencies with objdump (binutils).
+SYSDEPS += binutils
+PKG_VENV := build/package-venv
+PKG_PY := $(PKG_VENV)/bin/python
+PKG_STAMP := $(PKG_VENV)/.installed
+PKG_VERSION = $(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
+PKG_NAME = sitebook-$(PKG_VERSION)-linux-$(shell uname -m)
+
+$(PKG_PY):
+	$(PYTHON) -m venv $(PKG_VENV)
+
+$(PKG_STAMP): pyproject.toml | $(PKG_PY)
+	$(PKG_PY) -m pip install -q -e '.[desktop]' 'pyinstaller>=6.10'
+	@touch $@
+
+package: sysdeps $(PKG_STAMP)
+	$(PKG_PY) -m PyInstaller packaging/sitebook.spec --noconfirm --log-level WARN \
+	  --distpath dist --workpath build/pyinstaller
+	rm -rf build/$(PKG_NAME) dist/$(PKG_NAME).tar.gz
+	mkdir -p build/$(PKG_NAME)/linux build/$(PKG_NAME)/icons
+	cp -a dist/sitebook build/$(PKG_NAME)/sitebook
+	cp packaging/linux/* build/$(PKG_NAME)/linux/
+	cp packaging/icons/*.png build/$(PKG_NAME)/icons/
+	tar -C build -czf dist/$(PKG_NAME).tar.gz $(PKG_NAME)
+	@du -sh dist/sitebook dist/$(PKG_NAME).tar.gz

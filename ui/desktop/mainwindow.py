@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from crypto.kdf import KdfParams
 from search import SearchIndex
 from ui.desktop import clipboard, fonts, settings, worker
+from ui.desktop.about import show_about
 from ui.desktop.attachmentspane import forget_opened_files
 from ui.desktop.browser import VaultBrowser
 from ui.desktop.commands import Commands
@@ -164,6 +165,11 @@ class MainWindow(QMainWindow):
         tools_menu = self.menuBar().addMenu(self.tr("&Tools"))
         self.commands.fill_menus(record_menu, tools_menu)
         self.screens.fill_tools_menu(tools_menu)
+        help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.about_action = QAction(self.tr("&About Sitebook"), self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)  # macOS: the app menu
+        self.about_action.triggered.connect(lambda: show_about(self))
+        help_menu.addAction(self.about_action)
         self.idle = IdleLock(self.lock, int(self.settings.get("idle_lock_minutes")), self)
 
     # ------------------------------------------------------------------ start
