@@ -86,7 +86,9 @@ run: sysdeps $(STAMP)
 	  exec $(VPY) -m ui.desktop $(RUN_ARGS); \
 	fi
 
+# The reference engines (whoosh, tantivy) are installed for the benchmarks only.
 bench: $(STAMP)
+	$(VPY) -m pip install -q -e '.[test,bench]'
 	@set -e; for f in bench/bench_*.py; do \
 	  [ -e "$$f" ] || continue; \
 	  echo "== $$f"; \

@@ -237,7 +237,8 @@ def streams_of(
         if section.phone:
             extra[section.column].extend(tokens.phone_digits(section.text))
     title = tokens.stream(by_column["title"])
-    short = sum(len(tokens.chunks(text)) for text in by_column["title"]) <= NAME_TOKENS
+    words = title.split(f" {tokens.SEPARATOR} ", 1)[0]
+    short = bool(words) and words.count(" ") < NAME_TOKENS
     return (
         title,
         tokens.stream(by_column["tags"]),

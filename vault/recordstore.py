@@ -163,21 +163,29 @@ class RecordStore:
         return self._conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
 
     def changes(
-        self, since: int = 0, scopes: Iterable[str] | None = None
+        self,
+        since: int = 0,
+        *,
+        scopes: Iterable[str] | None = None,
+        until: int | None = None,
     ) -> tuple[list[Record], list[str], int]:
         """Heads changed after change counter ``since``, for derived indexes.
 
         Returns (readable records including tombstones and templates, ids of records
         that changed but are now unreadable or damaged, the new high-water mark).
-        An index drops the second list and upserts the first. With ``scopes``,
-        only records of those scopes are read (an index catching up on a scope
-        that just became readable); the mark is then theirs alone.
+        An index drops the second list and upserts the first. ``scopes`` and
+        ``until`` narrow the read to records of those scopes and changes up to
+        that counter (an index filling in a scope that became readable, without
+        decrypting the rest of the vault); the mark is then theirs alone.
         """
         readable = self.readable_scopes()  # type: ignore[attr-defined]
         where, args = "r.seq > ?", [since]
         if scopes is not None:
             where += " AND r.scope_id IN (SELECT value FROM json_each(?))"
             args.append(json.dumps(sorted(scopes)))
+        if until is not None:
+            where += " AND r.seq <= ?"
+            args.append(until)
         rows = self._conn.execute(
             f"SELECT {_QUALIFIED}, r.created, r.updated, r.seq FROM records r "  # noqa: S608
             "JOIN versions v ON v.record_id = r.id AND v.vid = r.head_vid "
