@@ -26,8 +26,13 @@ except ImportError:  # pragma: no cover - hypothesis is in the test extra
     pass
 else:
     # Tests never assert on timing (that is bench/'s job): a loaded CI machine
-    # must not turn a slow example into a failure.
-    _hypothesis_settings.register_profile("sitebook", deadline=None)
+    # must not turn a slow example into a failure. CI runs are derandomised so
+    # they are repeatable; SITEBOOK_RELIABILITY=full explores new examples.
+    _hypothesis_settings.register_profile(
+        "sitebook",
+        deadline=None,
+        derandomize=os.environ.get("SITEBOOK_RELIABILITY") != "full",
+    )
     _hypothesis_settings.load_profile("sitebook")
 
 

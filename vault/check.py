@@ -91,7 +91,9 @@ def _check_records(
 ) -> None:
     heads = {
         row[0]: row[1:]
-        for row in conn.execute("SELECT id, head, head_vid, scope_id, deleted FROM records")
+        for row in conn.execute(
+            "SELECT id, head, head_vid, scope_id, deleted, conflict FROM records"
+        )
     }
     shared = vault.shared_scope_id
     report.records = sum(1 for head in heads.values() if head[2] != shared)
@@ -121,14 +123,16 @@ def _check_records(
             damaged_records.add(row.record_id)
             report.problems.append(Problem("record", row.record_id, _detail(exc), row.number))
             continue
-        if row.number == head[0]:
-            if row.vid != head[1] or row.scope_id != head[2]:
+        # A record in conflict (concurrent versions merged from replicas) has other
+        # versions at its head's number; only the head itself must match exactly.
+        if row.vid == head[1] or (row.number == head[0] and not head[4]):
+            if row.vid != head[1] or row.number != head[0] or row.scope_id != head[2]:
                 report.problems.append(
                     Problem(
                         "record", row.record_id, "its head does not match its versions", row.number
                     )
                 )
-            if bool(head[3]) != record.deleted:
+            elif bool(head[3]) != record.deleted:
                 report.problems.append(
                     Problem("record", row.record_id, "its deleted flag was altered", row.number)
                 )

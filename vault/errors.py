@@ -155,3 +155,44 @@ class CancelledError(VaultError):
 
     def __init__(self) -> None:
         super().__init__("Cancelled; nothing was changed.")
+
+
+class SyncError(VaultError):
+    """Sync with a target failed; nothing local was lost and the next sync picks up from here."""
+
+
+class SyncTargetUnavailableError(SyncError):
+    """The folder or server cannot be reached (offline, stopped, wrong address)."""
+
+    def __init__(self, target: object, detail: str) -> None:
+        super().__init__(
+            f"Cannot reach the sync target {target}: {detail}. Your changes are kept and "
+            "will be sent at the next sync."
+        )
+
+
+class SyncTargetFullError(SyncError):
+    """The target refused a write for lack of space (ENOSPC, WebDAV 507)."""
+
+    def __init__(self, target: object) -> None:
+        super().__init__(
+            f"The sync target {target} is full (no space left). Free space there or ask its "
+            "administrator for more quota; your changes are kept and will be sent later."
+        )
+
+
+class SyncAuthError(SyncError):
+    """The server refused the user name or password (HTTP 401/403)."""
+
+    def __init__(self, target: object) -> None:
+        super().__init__(
+            f"The sync target {target} refused the user name or password. Check them with "
+            "'sitebook sync --target URL --user NAME' and a new password."
+        )
+
+
+class SyncTargetError(SyncError):
+    """The target answered something a sync target must not (not a folder, bad reply)."""
+
+    def __init__(self, target: object, detail: str) -> None:
+        super().__init__(f"The sync target {target} failed: {detail}.")

@@ -218,6 +218,13 @@ class MemberOps:
                     invitation.member_id,
                 ),
             )
+            # On a fresh replica (sync.clone) the invitee becomes its local member.
+            conn.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('local_member', ?)",
+                (invitation.member_id,),
+            )
+        if getattr(self, "_default_member", None) is None:
+            self._default_member = invitation.member_id
         return Accepted(
             invitation.member_id, keys.fingerprint(member_keys.signing_public), recovery_text
         )
@@ -472,12 +479,7 @@ class MemberOps:
                     (scope_id, wrapped, row["id"]),
                 )
             head = self._version_row(record.id)  # type: ignore[attr-defined]
-            ring = self._ring()  # type: ignore[attr-defined]
-            state.write(
-                conn,
-                self.vault_id,  # type: ignore[attr-defined]
-                ring.keys,
-                ring.member_id,
+            self._state_change(  # type: ignore[attr-defined]
                 add=state.record_element(record.id, head.vid, scope_id, record.deleted),
                 remove=state.record_element(record.id, head.vid, record.scope_id, record.deleted),
             )

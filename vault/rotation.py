@@ -6,13 +6,20 @@ are deleted. Re-encryption then proceeds in small committed batches (versions,
 attachment data keys, the scope's name), each item re-sealed under the new key
 with its author's signature intact. A crash at any point leaves a vault that
 opens and reads (old key versions stay readable by the remaining members until
-the end); ``resume`` finishes the job and is idempotent. When nothing is left
-under an old key version, its grants are deleted.
+the end); ``resume`` finishes the job and is idempotent.
+
+Grants of older key versions stay with the members who keep access (the leaver's
+are deleted): replicas receive packs and rows sealed under older versions long
+after a rotation, and a member who gains a scope later is granted every version
+so the scope's whole history opens. Key versions are ``generation << 32 | random``
+so two admins rotating the same scope on two replicas never mint the same version
+with different keys; the highest version is current.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import secrets
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from crypto import aead
@@ -25,6 +32,12 @@ if TYPE_CHECKING:
 
 Progress = Callable[[int, int], None]
 BATCH = 400
+GENERATION = 32
+
+
+def next_key_version(current: int) -> int:
+    """A new key version above ``current``: next generation, random low bits."""
+    return (((current >> GENERATION) + 1) << GENERATION) | secrets.randbits(GENERATION)
 
 
 def start(vault: Vault, scope_ids: set[str], removed: set[str]) -> None:
@@ -44,7 +57,7 @@ def start(vault: Vault, scope_ids: set[str], removed: set[str]) -> None:
                 (scope_id, old),
             )
         } - removed
-        new, key = old + 1, aead.new_key()
+        new, key = next_key_version(old), aead.new_key()
         conn.execute("UPDATE scopes SET key_version = ? WHERE id = ?", (new, scope_id))
         ring.remember(scope_id, new, key)
         for member_id in sorted(holders):
@@ -74,9 +87,18 @@ def pending(vault: Vault) -> dict[str, int]:
     return out
 
 
-def resume(vault: Vault, progress: Progress | None = None) -> int:
-    """Re-encrypt everything left under old key versions; return how many items moved."""
+def resume(
+    vault: Vault, progress: Progress | None = None, scopes: Iterable[str] | None = None
+) -> int:
+    """Re-encrypt everything left under old key versions; return how many items moved.
+
+    ``scopes`` limits the work to those scopes (sync passes the ones this member
+    holds the current key of; a scope they lost stays as it was).
+    """
     todo = pending(vault)
+    if scopes is not None:
+        wanted = set(scopes)
+        todo = {scope: count for scope, count in todo.items() if scope in wanted}
     total = sum(todo.values())
     done = 0
     conn = vault._conn
@@ -157,10 +179,6 @@ def resume(vault: Vault, progress: Progress | None = None) -> int:
                     ),
                 )
                 done += 1
-            conn.execute(
-                "DELETE FROM scope_keys WHERE scope_id = ? AND key_version < ?",
-                (scope_id, current),
-            )
         if progress:
             progress(done, total)
     vault._forget_cache()

@@ -8,6 +8,8 @@ before SQLite touches the file; a newer minor version only adds things we can ig
 Schema v1 already carries what later issues need without a format break: many
 members with public keys, per-scope keys wrapped per member and key version,
 version ids and parents for sync, signatures everywhere, and an audit table.
+Migration 2 (format 1.1) adds local-only sync bookkeeping (``sync_*`` tables and
+the triggers that fill the outbox); none of it ever leaves the file.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ if TYPE_CHECKING:
 
 APPLICATION_ID = 0x53424B31  # "SBK1"
 FORMAT_MAJOR = 1
-FORMAT_MINOR = 0
+FORMAT_MINOR = 1
 SQLITE_MAGIC = b"SQLite format 3\0"
 
 
@@ -167,6 +169,75 @@ def _migration_1(db: sqlite_utils.Database) -> None:
     db["audit"].create_index(["member_id", "member_seq"], unique=True)
 
 
+# Local-only rows of migration 2: what this replica still has to send, which packs it
+# applied, its sealed target settings and last status. They never travel.
+_OUTBOX_TRIGGERS = {
+    "sync_out_version": "AFTER INSERT ON versions BEGIN "
+    "INSERT INTO sync_outbox (kind, key, author) VALUES ('version', NEW.vid, NEW.author); END",
+    # A version moved into a restricted sub-scope travels again (pushed by whoever moved it).
+    "sync_out_version_move": "AFTER UPDATE OF scope_id ON versions "
+    "WHEN NEW.scope_id IS NOT OLD.scope_id BEGIN "
+    "INSERT INTO sync_outbox (kind, key, author) VALUES ('version', NEW.vid, NULL); END",
+    "sync_out_attachment": "AFTER INSERT ON attachments BEGIN "
+    "INSERT INTO sync_outbox (kind, key, author) VALUES ('attachment', NEW.id, NEW.author); END",
+    "sync_out_attachment_move": "AFTER UPDATE OF scope_id ON attachments "
+    "WHEN NEW.scope_id IS NOT OLD.scope_id BEGIN "
+    "INSERT INTO sync_outbox (kind, key, author) VALUES ('attachment', NEW.id, NULL); END",
+    "sync_out_audit": "AFTER INSERT ON audit BEGIN "
+    "INSERT INTO sync_outbox (kind, key, author) VALUES ('audit', NEW.id, NEW.member_id); END",
+    "sync_out_grant": "AFTER INSERT ON scope_keys BEGIN "
+    "INSERT INTO sync_outbox (kind, key, author) VALUES ('grant', "
+    "NEW.scope_id || ' ' || NEW.key_version || ' ' || NEW.member_id, NEW.granted_by); END",
+    "sync_out_label": "AFTER UPDATE OF label_created ON scopes "
+    "WHEN NEW.label_created IS NOT OLD.label_created BEGIN "
+    "INSERT INTO sync_outbox (kind, key, author) VALUES ('label', NEW.id, NEW.label_author); END",
+}
+
+
+def _migration_2(db: sqlite_utils.Database) -> None:
+    """Local sync bookkeeping: an outbox filled by triggers, applied packs, settings, status.
+
+    Rows written before this migration are queued in the outbox, so an existing
+    vault sends everything on its first sync.
+    """
+    conn = db.conn
+    conn.execute(
+        "CREATE TABLE sync_outbox (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+        "kind TEXT NOT NULL, key TEXT NOT NULL, author TEXT)"
+    )
+    conn.execute(
+        "CREATE TABLE sync_packs (path TEXT PRIMARY KEY, state TEXT NOT NULL, "
+        "size INTEGER, tag TEXT, sha256 TEXT, detail TEXT, at TEXT NOT NULL)"
+    )
+    conn.execute(
+        "CREATE TABLE sync_seq (scope_id TEXT NOT NULL, author TEXT NOT NULL, "
+        "seq INTEGER NOT NULL, PRIMARY KEY (scope_id, author))"
+    )
+    conn.execute("CREATE TABLE sync_settings (member_id TEXT PRIMARY KEY, sealed BLOB NOT NULL)")
+    # Rows a replica received but may not show: written by someone without the right
+    # to write them then. Kept (never deleted, never sent) and re-checked whenever
+    # memberships change, so every replica ends with the same rows whatever the order.
+    conn.execute(
+        "CREATE TABLE sync_quarantine (kind TEXT NOT NULL, key TEXT NOT NULL, "
+        "author TEXT NOT NULL, created TEXT NOT NULL, reason TEXT NOT NULL, "
+        "row TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (kind, key))"
+    )
+    conn.execute("CREATE TABLE sync_status (member_id TEXT PRIMARY KEY, body TEXT NOT NULL)")
+    for name, body in _OUTBOX_TRIGGERS.items():
+        conn.execute(f"CREATE TRIGGER {name} {body}")
+    # A member's rows since a time: re-checked when their membership changes.
+    conn.execute("CREATE INDEX sync_versions_author ON versions (author, created)")
+    conn.execute(
+        "INSERT INTO sync_outbox (kind, key, author) "
+        "SELECT 'version', vid, author FROM versions "
+        "UNION ALL SELECT 'attachment', id, author FROM attachments "
+        "UNION ALL SELECT 'audit', id, member_id FROM audit "
+        "UNION ALL SELECT 'grant', scope_id || ' ' || key_version || ' ' || member_id, granted_by "
+        "FROM scope_keys "
+        "UNION ALL SELECT 'label', id, label_author FROM scopes WHERE label_created IS NOT NULL"
+    )
+
+
 TABLES = frozenset(
     {
         "meta",
@@ -184,6 +255,7 @@ TABLES = frozenset(
 
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _migration_1),
+    (2, "local sync bookkeeping", _migration_2),
 ]
 
 

@@ -148,15 +148,17 @@ class Directory:
 
     vault: Vault
     _rows: dict[str, list[tuple[VersionRow, dict]]] = field(default_factory=dict)
-    _verified: dict[tuple[str, int], MemberState | None] = field(default_factory=dict)
+    _verified: dict[tuple[str, str], MemberState | None] = field(default_factory=dict)
 
     def _versions(self, member_id: str) -> list[tuple[VersionRow, dict]]:
         if member_id not in self._rows:
             v = self.vault
             found: list[tuple[VersionRow, dict]] = []
             for raw in v._conn.execute(
+                # Sorted by time for ``state(at)``'s bisection; concurrent versions
+                # merged from replicas share a number, so time comes first.
                 f"SELECT {VersionRow.COLUMNS} FROM versions WHERE record_id = ? "  # noqa: S608
-                "AND scope_id = ? ORDER BY number",
+                "AND scope_id = ? ORDER BY created, number, vid",
                 (member_id, v.shared_scope_id),
             ):
                 row = VersionRow.from_row(tuple(raw))
@@ -192,11 +194,11 @@ class Directory:
         if not versions or _depth > 64:
             return None
         row, body = versions[-1]
-        cached = self._verified.get((member_id, row.number), ...)
+        cached = self._verified.get((member_id, row.vid), ...)
         if cached is not ...:
             return cached  # type: ignore[return-value]
         verified = self._verify(row, body, _depth)
-        self._verified[(member_id, row.number)] = verified
+        self._verified[(member_id, row.vid)] = verified
         return verified
 
     def _verify(self, row: VersionRow, body: dict, depth: int) -> MemberState | None:
@@ -207,7 +209,7 @@ class Directory:
             return None
         if row.author == row.record_id and row.number > 1:
             # A member may narrow their own membership (step down, leave), never widen it.
-            previous = self._version_state(row.record_id, row.number - 1, depth + 1)
+            previous = self._parent_state(row, depth + 1)
             if previous is None or not narrows(previous, candidate):
                 return None
             signer_key = previous.signing_public
@@ -235,14 +237,14 @@ class Directory:
             return None
         return candidate
 
-    def _version_state(self, member_id: str, number: int, depth: int) -> MemberState | None:
-        """The verified state of one specific version of a membership."""
-        for row, body in self._versions(member_id):
-            if row.number == number:
-                cached = self._verified.get((member_id, number), ...)
+    def _parent_state(self, row: VersionRow, depth: int) -> MemberState | None:
+        """The verified state of the version a membership version was written on."""
+        for parent, body in self._versions(row.record_id):
+            if parent.vid == row.parent_vid:
+                cached = self._verified.get((parent.record_id, parent.vid), ...)
                 if cached is ...:
-                    cached = self._verify(row, body, depth)
-                    self._verified[(member_id, number)] = cached
+                    cached = self._verify(parent, body, depth)
+                    self._verified[(parent.record_id, parent.vid)] = cached
                 return cached  # type: ignore[return-value]
         return None
 

@@ -134,7 +134,7 @@ def test_newer_format_is_refused_and_untouched(made, vault_path: Path) -> None:
 
 def test_migration_1_creates_every_table(tmp_path: Path) -> None:
     conn = sqlite3.connect(tmp_path / "m.db", isolation_level=None)
-    assert schema.migrate(conn) == [1]
+    assert schema.migrate(conn) == [number for number, _name, _step in schema.MIGRATIONS]
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {
         "meta",
