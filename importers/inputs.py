@@ -420,7 +420,7 @@ class Tree:
             infos = self._zip.infolist()
         except FileNotFoundError:
             raise ImportInputError("does not exist", file=self.path) from None
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, EOFError) as exc:
             raise ImportInputError(f"is not a readable zip file ({exc})", file=self.path) from None
         if len(infos) > MAX_FILES:
             raise ImportInputError(f"holds more than {MAX_FILES:,} files", file=self.path)
@@ -489,7 +489,13 @@ class Tree:
         try:
             with self._zip.open(entry) as handle:
                 data = handle.read(limit + 1)
-        except (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            OSError,
+            EOFError,
+            ValueError,
+        ) as exc:
             raise ImportInputError(f"cannot be unpacked ({exc})", file=self.label(name)) from None
         except NotImplementedError as exc:
             raise ImportInputError(f"uses {exc}", file=self.label(name)) from None

@@ -168,7 +168,7 @@ def probe(path: Path) -> Probe:
         try:
             with zipfile.ZipFile(path) as archive:
                 result.names = [i.filename for i in archive.infolist()[:MAX_FILES]]
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        except (zipfile.BadZipFile, NotImplementedError, OSError, ValueError, EOFError):
             result.names = []
     return result
 

@@ -181,7 +181,7 @@ class Ledger:
                 self.batches[entry["tag"]] = [r["id"] for r in entry["records"]]
                 for record in entry["records"]:
                     self._save(record)
-                self._count("batches")
+                self._count("imports" if entry.get("kind") == "import" else "batches")
             elif op == "attach":
                 self.attachments[entry["id"]] = entry
                 self.fresh.append(entry)

@@ -1,8 +1,8 @@
 """I/O failure: a write refused part-way leaves the vault unchanged or fully updated.
 
 A writer process works on a vault (records, new versions, tombstones, clients,
-attachments, multi-record transactions, passphrase changes, then extracting a
-3 MiB attachment) while the disk refuses writes part-way:
+attachments, multi-record transactions, CSV imports, passphrase changes, then
+extracting a 3 MiB attachment) while the disk refuses writes part-way:
 
 * ``RLIMIT_FSIZE`` set in ``preexec_fn``, with SIGXFSZ ignored, so any write past
   a random offset fails with EFBIG (portable, no privileges);
@@ -184,8 +184,8 @@ def _left_no_trace(vault: Vault, path: Path, ledger: Ledger, attempt: Entry) -> 
             return [f"refused {what} of {record_id} still wrote version {number}"]
     elif what in ("add", "update", "delete") and any(marker in r.title for r in records):
         return [f"refused {what} {marker} left a record"]
-    elif what == "batch" and any(BATCH_TAG + marker in r.tags for r in records):
-        return [f"refused batch {marker} left records"]
+    elif what in ("batch", "import") and any(BATCH_TAG + marker in r.tags for r in records):
+        return [f"refused {what} {marker} left records"]
     elif what == "client" and any(marker in c.name for c in vault.clients()):
         return [f"refused client {marker} was created"]
     elif what == "attach":

@@ -2,13 +2,14 @@
 
 A writer process (forked from ``writer.py serve``) commits random work to a
 vault — records, new versions, tombstones, clients, attachments of up to three
-1 MiB chunks, multi-record transactions (the transaction importers will use),
-passphrase changes — printing each commit after it returns. The harness SIGKILLs
-it after a random delay, reopens the vault and checks: it opens, ``check()`` is
-clean, every printed commit is there with the same content, no batch is half
-there, and after a passphrase change exactly one of the old and new passphrases
-unlocks. The same vault takes the next writer (as when the user starts Sitebook
-again); a fresh vault every ``PER_VAULT`` kills keeps ``check`` cheap.
+1 MiB chunks, multi-record transactions, CSV imports through ``importers``
+(no import may be half there), passphrase changes — printing each commit after
+it returns. The harness SIGKILLs it after a random delay, reopens the vault and
+checks: it opens, ``check()`` is clean, every printed commit is there with the
+same content, no multi-record transaction or import is half there, and after a
+passphrase change exactly one of the old and new passphrases unlocks. The same
+vault takes the next writer (as when the user starts Sitebook again); a fresh
+vault every ``PER_VAULT`` kills keeps ``check`` cheap.
 
 Two lanes (one vault, fork server and ledger each) run side by side to use both
 cores: while one lane verifies, the other's writer is running. 200 kills in CI,
@@ -209,6 +210,7 @@ def test_kill_9_never_loses_a_printed_commit(
     detail = (
         f"{totals.get('commits', 0)} printed record versions re-read "
         f"({totals.get('batches', 0)} multi-record transactions, "
+        f"{totals.get('imports', 0)} CSV imports, "
         f"{totals.get('attachments', 0)} attachments of which "
         f"{totals.get('multi-chunk attachments', 0)} multi-chunk, {totals.get('clients', 0)} "
         f"clients); {totals.get('passphrase changes', 0)} passphrase changes finished, "
@@ -226,5 +228,6 @@ def test_kill_9_never_loses_a_printed_commit(
     assert totals.get("commits", 0) > kills
     assert totals.get("multi-chunk attachments", 0) > 0
     assert totals.get("batches", 0) > 0
+    assert totals.get("imports", 0) > 0
     assert totals.get("passphrase changes", 0) > 0
     assert sum(lane.interrupted_changes for lane in lanes) > 0

@@ -247,7 +247,10 @@ def verdict(figures, title: str, results: list[tuple[Case, Observation]]) -> lis
             continue
         runs += 1
         found = tamper.judge(case, observation)
-        caught[tamper.how_detected(observation)] += 1
+        how = tamper.how_detected(observation)
+        if case.same_bytes and how == "undetected" and not found:
+            how = "same bytes read back (nothing changed)"
+        caught[how] += 1
         if found:
             failures += 1
             problems += found

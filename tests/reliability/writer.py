@@ -8,8 +8,9 @@ the vault to after a crash.
 
 Modes:
     churn   open, unlock, then commit random work forever (records, updates,
-            tombstones, clients, attachments, batches, passphrase changes) until
-            killed; ``first`` in the configuration names the operation to start with.
+            tombstones, clients, attachments, multi-record transactions, CSV imports,
+            passphrase changes) until killed; ``first`` in the configuration names
+            the operation to start with.
     fill    the same work under a file-size limit or on a full disk: print an
             ``attempt`` line before each operation and a commit or ``failed`` line
             after it, stop after a few failures, then try extracting attachments.
@@ -26,6 +27,7 @@ battery treats it as a bug.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import io
 import json
@@ -33,6 +35,7 @@ import os
 import random
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from collections.abc import Callable
@@ -77,16 +80,17 @@ def saved(record: Record) -> Entry:
 
 
 def importer() -> Callable[..., Any] | None:
-    """TODO(importers): no import is half there.
+    """The importer the battery drives: no import is half there.
 
-    When ``importers/`` can import a file into a vault, return a callable here that
-    imports a generated file (a few records) in one call; :meth:`Work.op_import`
-    then prints the imported ids after it returns and the kill test checks that
-    every import is either wholly present or wholly absent, exactly as it already
-    does for :meth:`Work.op_batch` (several records in one ``vault.transaction()``,
-    the transaction an importer is required to use). Until then: None.
+    ``importers.import_file`` (one vault transaction per import); None where the
+    ``importers`` package is absent, and then only :meth:`Work.op_batch` (several
+    records in one ``vault.transaction()``) stands in for it.
     """
-    return None
+    try:
+        from importers import import_file
+    except ImportError:  # pragma: no cover - importers are part of this repository
+        return None
+    return import_file
 
 
 class Work:
@@ -237,8 +241,35 @@ class Work:
         return [{"op": "passphrase", "index": index, "seconds": seconds}]
 
     def op_import(self, marker: str = "") -> list[Entry]:
-        """TODO(importers): call :func:`importer` and print what it imported."""
-        raise NotImplementedError("importers do not exist yet")
+        """Import a generated CSV of a few credentials, all tagged alike, in one call."""
+        import_file = importer()
+        assert import_file is not None
+        count = self.rng.randint(2, 8)
+        tag = BATCH_TAG + (marker or self.token())
+        handle, name = tempfile.mkstemp(suffix=".csv")
+        try:
+            with os.fdopen(handle, "w", newline="", encoding="utf-8") as out:
+                rows = csv.writer(out)
+                rows.writerow(["title", "username", "password", "tags", "serial_number"])
+                for index in range(count):
+                    rows.writerow(
+                        [
+                            f"imported {tag} {index + 1}",
+                            f"user{index}",
+                            self.token() + "!Cc3",
+                            tag,
+                            f"{index + 1} of {count}",
+                        ]
+                    )
+            report = import_file(
+                self.vault, name, format="csv", client=self.rng.choice(self.clients)
+            )
+        finally:
+            os.unlink(name)
+        records = [self.vault.get_record(record_id) for record_id in report.record_ids]
+        self.live.extend(r.id for r in records)
+        entry = {"op": "batch", "kind": "import", "tag": tag, "size": count}
+        return [entry | {"records": [saved(r) for r in records]}]
 
     def operations(self) -> list[tuple[str, float]]:
         """The operations and their weights."""
