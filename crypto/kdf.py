@@ -9,6 +9,7 @@ allocated, so a hostile header asking for terabytes is refused, not obeyed.
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass
 
@@ -73,6 +74,12 @@ class KdfParams:
         return params.check()
 
 
+# Argon2id in cryptography 50 / OpenSSL 4 runs its lanes on OpenSSL's thread pool;
+# two derivations at once can wait on each other forever (tests/reliability/
+# test_kdf_threads.py), so derivations in one process take turns.
+_ONE_AT_A_TIME = threading.Lock()
+
+
 def derive_key(passphrase: str | bytes, salt: bytes, params: KdfParams) -> bytes:
     """Derive a 32-byte key from a passphrase with Argon2id.
 
@@ -86,6 +93,11 @@ def derive_key(passphrase: str | bytes, salt: bytes, params: KdfParams) -> bytes
     if len(salt) < SALT_LENGTH:
         raise KdfParamsError("key-derivation salt is too short")
     secret = passphrase.encode("utf-8") if isinstance(passphrase, str) else bytes(passphrase)
+    with _ONE_AT_A_TIME:
+        return _derive(secret, salt, params)
+
+
+def _derive(secret: bytes, salt: bytes, params: KdfParams) -> bytes:
     return Argon2id(
         salt=salt,
         length=KEY_LENGTH,

@@ -42,13 +42,6 @@ def _two_cpus() -> None:
 
 
 @pytest.mark.skipif(not hasattr(os, "sched_setaffinity"), reason="needs sched_setaffinity")
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="two concurrent crypto.kdf.derive_key calls (Argon2id, 4 lanes) deadlock in "
-    "cryptography 50 / OpenSSL 4 when the process may use 2 CPUs: each derivation waits for "
-    "threads the other holds; crypto/kdf.py should serialise derivations with a lock",
-)
 def test_two_concurrent_derivations_finish(figures) -> None:
     start = time.perf_counter()
     try:
