@@ -60,6 +60,7 @@ from ui import (
     cli_members,
     cli_records,
     cli_search,
+    cli_sync,
     cli_vault,
 )
 from ui.cli_common import ENV_PASSPHRASE, ENV_VAULT, Session
@@ -192,6 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_handover.register_handover(commands, common, formatter)
     cli_import.register(commands, common, formatter)
     cli_search.register(commands, common, formatter)
+    cli_sync.register(commands, common, formatter)
     return parser
 
 

@@ -1,15 +1,18 @@
-"""Pulling: fetch packs this replica has not seen, check them, merge them in one go per scope.
+"""Pulling: fetch the packs this replica has not seen, check them, merge them in batches.
 
-Scopes are pulled shared scope first (it carries the memberships every other
-check relies on), then every scope folder on the target. For each scope the new
-packs (and a snapshot, when it saves work) are downloaded whole, their framing,
-names and body hashes checked, and decrypted with a key unwrapped from this
-member's grant, found in the replica or in any of the fetched headers (so a new
-member can open old packs with the grant that arrived last). Then the batch goes
-in as one transaction and every pack is checked against the merged memberships
-(:mod:`vault.sync.merge`); a pack that fails is recorded as rejected (or waiting,
-when a key or its author's membership has not arrived) and the batch is redone
-without it. Packs this member cannot read are only looked at by their header.
+The shared scope is pulled first and on its own (it carries the memberships every
+other check relies on), then every other scope folder on the target, merged
+together in as few transactions as their size allows. New packs (and a
+snapshot, when it saves work) are downloaded whole, their framing and body hash
+checked, and decrypted with a key unwrapped from this member's grant, found in
+the replica or in any fetched header (so a new member opens old packs with the
+grant that arrived last). A batch goes in as one transaction; each pack's
+integrity is checked against the merged memberships (:mod:`vault.sync.merge`)
+and a pack that fails is recorded as rejected (or waiting, when a key or its
+author's membership has not arrived) and the batch redone without it. Then who
+may have written what is decided row by row (:mod:`vault.sync.policy`) and the
+heads and signed state recomputed (:mod:`vault.sync.heads`). Packs this member
+cannot read are only looked at by their header.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_PACK = 1024 * 1024 * 1024
-MAX_BATCH_BYTES = 256 * 1024 * 1024
+MAX_BATCH_BYTES = 64 * 1024 * 1024
 
 
 class _Redo(Exception):

@@ -116,17 +116,26 @@ def compact(
         raise errors.AccessDeniedError("compact sync history (only an owner or admin can)")
     readable = vault.readable_scopes()
     wanted = sorted(readable) if scope_ids is None else list(scope_ids)
-    written = []
     for scope_id in wanted:
         if scope_id not in readable:
             raise errors.AccessDeniedError(f"scope {scope_id}")
-        path = _compact_one(vault, target, scope_id, prune)
-        if path:
-            written.append(path)
-    return written
+    written: list[tuple[str, int, str]] = []
+    try:
+        for scope_id in wanted:
+            made = _compact_one(vault, target, scope_id, prune)
+            if made:
+                written.append(made)
+    finally:
+        # One transaction for the bookkeeping of every snapshot written.
+        with vault.transaction() as conn:
+            for path, size, sha in written:
+                ledger.mark(conn, path, "pushed", size=size, sha256=sha)
+    return [path for path, _size, _sha in written]
 
 
-def _compact_one(vault: Vault, target: targets.Target, scope_id: str, prune: bool) -> str | None:
+def _compact_one(
+    vault: Vault, target: targets.Target, scope_id: str, prune: bool
+) -> tuple[str, int, str] | None:
     conn = vault._conn
     ring = vault._ring()
     vid = vault.vault_id
@@ -176,8 +185,6 @@ def _compact_one(vault: Vault, target: targets.Target, scope_id: str, prune: boo
     path = f"{snap_folder}/{name}"
     if not target.create(path, data):
         raise errors.SyncTargetError(target.display, f"{path} already exists")
-    with vault.transaction():
-        ledger.mark(conn, path, "pushed", size=len(data), sha256=hashlib.sha256(data).hexdigest())
     if prune:
         for entry in target.list(folder):
             if f"{folder}/{entry.name}" in covers:
@@ -185,4 +192,4 @@ def _compact_one(vault: Vault, target: targets.Target, scope_id: str, prune: boo
         for entry in target.list(snap_folder):
             if targets.SNAPSHOT_NAME.match(entry.name) and entry.name < name:
                 target.delete(f"{snap_folder}/{entry.name}")
-    return path
+    return path, len(data), hashlib.sha256(data).hexdigest()

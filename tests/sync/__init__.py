@@ -1,0 +1,1 @@
+"""Sync between replicas: folder and WebDAV targets, packs, merge, faults, the CLI."""
