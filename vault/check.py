@@ -12,11 +12,9 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from crypto import keys
-from crypto.errors import CryptoError
 from vault import errors, state
 from vault.codec import as_bytes
-from vault.keyring import grant_message
+from vault.keyring import grant_is_genuine
 from vault.model import CheckReport, Problem
 from vault.versions import VersionRow
 
@@ -57,24 +55,17 @@ def _check_grants(vault: Vault, conn: sqlite3.Connection, report: CheckReport) -
         "FROM scope_keys"
     ).fetchall():
         scope_id, key_version, member_id, wrapped, granted_by, created, signature = row
-        try:
-            public = vault._signer_key(granted_by, created)
-            if public is None:
-                raise CryptoError("unknown granter")
-            keys.verify(
-                public,
-                grant_message(
-                    vault.vault_id,
-                    scope_id,
-                    key_version,
-                    member_id,
-                    granted_by,
-                    created,
-                    as_bytes(wrapped),
-                ),
-                as_bytes(signature),
-            )
-        except CryptoError:
+        if not grant_is_genuine(
+            vault.vault_id,
+            scope_id,
+            key_version,
+            member_id,
+            granted_by,
+            created,
+            as_bytes(wrapped),
+            as_bytes(signature),
+            vault._signer_key,
+        ):
             report.problems.append(
                 Problem(
                     "scope", scope_id, f"the key granted to member {member_id} is forged or damaged"

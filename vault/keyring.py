@@ -56,6 +56,31 @@ def grant_message(
     )
 
 
+def grant_is_genuine(
+    vault_id: str,
+    scope_id: str,
+    key_version: int,
+    member_id: str,
+    granted_by: str,
+    created: str,
+    wrapped: bytes,
+    signature: bytes,
+    signer_key: Callable[[str, str], bytes | None],
+) -> bool:
+    """Whether a wrapped scope key was signed by its granter's verified key at that time."""
+    message = grant_message(
+        vault_id, scope_id, key_version, member_id, granted_by, created, wrapped
+    )
+    try:
+        granter = signer_key(granted_by, created)
+        if granter is None:
+            return False
+        keys.verify(granter, message, signature)
+    except (CryptoError, errors.VaultError):
+        return False
+    return True
+
+
 def seal_secrets(
     passphrase: str,
     member_keys: keys.MemberKeys,
@@ -180,17 +205,19 @@ class Keyring:
         except CryptoError:
             raise damaged from None
         self._scope_keys[(scope_id, key_version)] = key
-        message = grant_message(
-            self.vault_id, scope_id, key_version, self.member_id, granted_by, created, wrapped
-        )
-        try:
-            granter = signer_key(granted_by, created)
-            if granter is None:
-                raise CryptoError("granting member unknown")
-            keys.verify(granter, message, signature)
-        except (CryptoError, errors.VaultError):
+        if not grant_is_genuine(
+            self.vault_id,
+            scope_id,
+            key_version,
+            self.member_id,
+            granted_by,
+            created,
+            wrapped,
+            signature,
+            signer_key,
+        ):
             self._scope_keys.pop((scope_id, key_version), None)
-            raise damaged from None
+            raise damaged
         return key
 
     def grant(
