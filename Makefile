@@ -133,6 +133,6 @@ package: sysdeps $(PKG_STAMP)
 	mkdir -p build/$(PKG_NAME)/linux build/$(PKG_NAME)/icons
 	cp -a dist/sitebook build/$(PKG_NAME)/sitebook
 	cp packaging/linux/* build/$(PKG_NAME)/linux/
-	cp packaging/icons/*.png build/$(PKG_NAME)/icons/
+	cp ui/desktop/icons/*.png build/$(PKG_NAME)/icons/
 	tar -C build -czf dist/$(PKG_NAME).tar.gz $(PKG_NAME)
 	@du -sh dist/sitebook dist/$(PKG_NAME).tar.gz

@@ -15,7 +15,7 @@ from typing import Any
 
 PACKAGING = Path(__file__).resolve().parent
 ROOT = PACKAGING.parent
-ICONS = PACKAGING / "icons"
+ICONS = ROOT / "ui" / "desktop" / "icons"
 INFO_PLIST = PACKAGING / "macos" / "Info.plist"
 
 # Python packages never shipped: development tools and test libraries (they are

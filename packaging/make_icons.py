@@ -1,6 +1,6 @@
 """Draw Sitebook's application icon and write every size and container the platforms need.
 
-``python packaging/make_icons.py`` writes, into ``packaging/icons/``:
+``python packaging/make_icons.py`` writes, into ``ui/desktop/icons/`` (the window loads its icon from there):
 
 - ``sitebook-{16,24,32,48,64,128,256,512}.png`` (Linux hicolor theme, window icon),
 - ``sitebook.ico`` (Windows: 16 to 256 pixels, PNG entries, written here by hand),
@@ -24,7 +24,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPainterPath
 
-ICON_DIR = Path(__file__).resolve().parent / "icons"
+ICON_DIR = Path(__file__).resolve().parents[1] / "ui" / "desktop" / "icons"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 # icns entry types that hold PNG data, with their pixel size.

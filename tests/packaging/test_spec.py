@@ -20,7 +20,7 @@ from defusedxml import ElementTree as ET
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGING = ROOT / "packaging"
-ICONS = PACKAGING / "icons"
+ICONS = ROOT / "ui" / "desktop" / "icons"
 PNG_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 ICO_SIZES = (16, 24, 32, 48, 64, 128, 256)
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
