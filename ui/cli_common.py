@@ -212,6 +212,12 @@ class Session:
             except BaseException:
                 opened.close()
                 raise
+            if opened.read_only:
+                self.note(
+                    f"sitebook: note: {path.name} is read-only (read-only media or no write "
+                    "permission): it can be read, changes are refused, and this unlock is not "
+                    "recorded in its audit log"
+                )
             self._vault = opened
         return self._vault
 

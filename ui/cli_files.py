@@ -123,6 +123,11 @@ def cmd_attach_list(session: Session) -> int:
         )
     else:
         session.note("No attachments.")
+    if vault.damaged_attachments:
+        session.note(
+            f"sitebook: warning: {len(vault.damaged_attachments)} attachment(s) could not be "
+            "read and are not listed; run 'sitebook check' for details"
+        )
     return 0
 
 

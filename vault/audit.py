@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 from crypto import aead, keys
 from crypto.errors import CryptoError
-from vault import errors, sealed, state
-from vault.codec import as_bytes, ctx, load, new_id, now
+from vault import errors, rowtypes, sealed, state
+from vault.codec import as_bytes, ctx, is_id, load, new_id, now, shown
 
 if TYPE_CHECKING:
     from vault.vault import Vault
@@ -93,8 +93,9 @@ def append(
     ring = vault._ring()
     conn = vault._conn
     key_version, key = vault._current_key(scope_id)
-    last = conn.execute(
-        "SELECT * FROM audit WHERE member_id = ? ORDER BY member_seq DESC LIMIT 1",
+    last = conn.execute(  # a damaged (non-integer) member_seq is check's to report
+        "SELECT * FROM audit WHERE member_id = ? AND typeof(member_seq) = 'integer' "
+        "ORDER BY member_seq DESC LIMIT 1",
         (ring.member_id,),
     ).fetchone()
     seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM audit").fetchone()[0]
@@ -183,6 +184,11 @@ def verify(vault: Vault) -> list[str]:
     rows = vault._conn.execute("SELECT * FROM audit ORDER BY member_id, member_seq").fetchall()
     for row in rows:
         member = row["member_id"]
+        if not is_id(member) or not rowtypes.fits(row["member_seq"], rowtypes.NUMBER):
+            problems.append(
+                f"audit entry {shown(row['seq'])}: its member id or sequence number is damaged"
+            )
+            continue
         prev, expected = chains.get(member, (GENESIS, 1))
         where = f"audit entry {row['member_seq']} of member {member[:8]}"
         if row["member_seq"] != expected:
@@ -201,7 +207,7 @@ def verify(vault: Vault) -> list[str]:
         if row["scope_id"] in readable and _open(vault, row) is None:
             problems.append(f"{where}: its body is damaged or was altered")
         chains[member] = (digest, row["member_seq"] + 1)
-    wrong = state.problem(vault._conn, vault.vault_id, lambda m: vault._signer_key(m, None))
+    wrong = state.problem(vault)
     if wrong:
         problems.append(f"the vault's signed state: {wrong} (entries may have been cut off)")
     return problems

@@ -12,8 +12,8 @@ import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from vault import errors, state
-from vault.codec import as_bytes
+from vault import check_dates, check_header, errors, rowtypes, state
+from vault.codec import as_bytes, is_id, shown
 from vault.keyring import grant_is_genuine
 from vault.model import CheckReport, Problem
 from vault.versions import VersionRow
@@ -41,9 +41,12 @@ def run_check(vault: Vault, progress: Callable[[int, int], None] | None = None) 
         vault.members()
     except errors.VaultError as exc:
         report.problems.append(Problem("member", "-", str(exc)))
-    wrong = state.problem(conn, vault.vault_id, lambda member: vault._signer_key(member, None))
+    wrong = state.problem(vault)
     if wrong:
         report.problems.append(Problem("structure", "vault", wrong))
+    check_header.check_members(vault, report)
+    check_header.check_scopes(vault, report)
+    check_dates.check_record_dates(vault, report, readable)
     _check_records(vault, conn, readable, report, progress)
     _check_attachments(vault, conn, readable, report)
     return report
@@ -86,6 +89,7 @@ def _check_records(
             "SELECT id, head, head_vid, scope_id, deleted, conflict FROM records"
         )
     }
+    scopes = {r[0] for r in conn.execute("SELECT id FROM scopes")}
     shared = vault.shared_scope_id
     report.records = sum(1 for head in heads.values() if head[2] != shared)
     seen_heads: dict[str, int] = {}
@@ -109,6 +113,18 @@ def _check_records(
         try:
             record = vault._open_row(row)
         except errors.AccessDeniedError:
+            # Not ours to read, unless its scope is one we read or none at all: then the
+            # version's scope or key version was altered (or its scope row removed).
+            if row.scope_id in readable or row.scope_id not in scopes:
+                damaged_records.add(row.record_id)
+                report.problems.append(
+                    Problem(
+                        "record",
+                        row.record_id,
+                        "its scope or key version does not open (altered, or its scope is gone)",
+                        row.number,
+                    )
+                )
             continue
         except errors.VaultError as exc:
             damaged_records.add(row.record_id)
@@ -143,7 +159,10 @@ def _check_records(
             )
     numbers: dict[str, list[int]] = {}
     for record_id, number in conn.execute("SELECT record_id, number FROM versions"):
-        numbers.setdefault(record_id, []).append(number)
+        if isinstance(number, int):  # a damaged number was reported with its version
+            numbers.setdefault(record_id, []).append(number)
+    for record_id, detail in rowtypes.damaged_records(conn):
+        report.problems.append(Problem("record", shown(record_id), detail))
     for record_id, found in numbers.items():
         # Concurrent edits merged from another replica may share a number; none may be skipped.
         if set(found) != set(range(1, max(found) + 1)):
@@ -156,10 +175,20 @@ def _check_attachments(
     vault: Vault, conn: sqlite3.Connection, readable: set[str], report: CheckReport
 ) -> None:
     conn.row_factory = sqlite3.Row
+    scopes = {r[0] for r in conn.execute("SELECT id FROM scopes")}
     for row in conn.execute("SELECT * FROM attachments").fetchall():
         if row["scope_id"] not in readable:
+            if row["scope_id"] not in scopes:
+                report.problems.append(
+                    Problem("attachment", shown(row["record_id"]), "its scope is gone or altered")
+                )
             continue
         report.attachments += 1
+        if not is_id(row["id"]):
+            report.problems.append(
+                Problem("attachment", shown(row["record_id"]), "an attachment's id is damaged")
+            )
+            continue
         try:
             for _chunk in vault.read_attachment(row["id"]):
                 report.chunks += 1

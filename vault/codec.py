@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +19,30 @@ ID_BYTES = 16
 def new_id() -> str:
     """A random 128-bit id as 32 lowercase hex characters."""
     return os.urandom(ID_BYTES).hex()
+
+
+_ID = re.compile(f"[0-9a-f]{{{ID_BYTES * 2}}}")
+
+
+def is_id(value: object) -> bool:
+    """True for an id as this vault writes them: 32 lowercase hex characters.
+
+    Ids read from the file go through this before they are used as query
+    parameters or trusted: a tampered id may be BLOB, NULL or not valid UTF-8.
+    """
+    return isinstance(value, str) and _ID.fullmatch(value) is not None
+
+
+def is_stamp(value: object) -> bool:
+    """True for a stored timestamp that can be compared and bound: short ASCII text."""
+    return isinstance(value, str) and 0 < len(value) <= 64 and value.isascii()
+
+
+def shown(value: object) -> str:
+    """A stored value safe to put in a message: undecodable bytes become U+FFFD."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def now() -> str:
@@ -36,7 +61,9 @@ def ctx(label: str, *parts: str | int | bytes | None) -> bytes:
         elif isinstance(part, int):
             raw = b"i" + str(part).encode()
         else:
-            raw = b"s" + part.encode("utf-8")
+            # Text read from the file decodes losslessly (text_factory): binding the
+            # exact stored bytes lets the AEAD or signature check name a damaged id.
+            raw = b"s" + part.encode("utf-8", "surrogateescape")
         out += len(raw).to_bytes(4, "big") + raw
     return bytes(out)
 

@@ -7,6 +7,8 @@ Messages never contain a secret or a field value.
 
 from __future__ import annotations
 
+from vault.codec import shown
+
 
 class VaultError(Exception):
     """Base class for every known, user-facing vault condition."""
@@ -33,6 +35,16 @@ class DamagedHeaderError(VaultError):
         super().__init__(f"The vault header of {path} is damaged: {detail}.")
 
 
+class StateTamperedError(VaultError):
+    """The vault's signed state does not verify, so nothing new may be signed on top of it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"The vault's signed state is damaged: {detail}. Nothing was saved; run "
+            "'sitebook check' and restore the file from a backup or a sync replica."
+        )
+
+
 class NewerFormatError(VaultError):
     """The vault was written by a newer Sitebook; it is refused and left untouched."""
 
@@ -56,8 +68,17 @@ class VaultBusyError(VaultError):
 class VaultReadOnlyError(VaultError):
     """The vault lives on read-only media or lacks write permission."""
 
-    def __init__(self, path: object) -> None:
-        super().__init__(f"{path} cannot be written (read-only media or no permission).")
+    def __init__(self, path: object, *, upgrade: bool = False) -> None:
+        if upgrade:  # an older format is upgraded when opened, which needs a write
+            super().__init__(
+                f"{path} was written by an older Sitebook and is on read-only media (or "
+                "cannot be written); copy it to a writable folder to open it."
+            )
+        else:
+            super().__init__(
+                f"{path} is on read-only media or cannot be written; copy it to a writable "
+                "folder to change it."
+            )
 
 
 class StorageError(VaultError):
@@ -107,11 +128,27 @@ class AmbiguousError(VaultError):
     """A name or id prefix matches more than one thing."""
 
 
+class ChangedElsewhereError(VaultError):
+    """A save was based on a version that is no longer the newest (sync or another window).
+
+    Saving anyway would silently replace the other change, so nothing is written;
+    the caller keeps the edit and lets the person look at the newer version first.
+    """
+
+    def __init__(self, record_id: str) -> None:
+        super().__init__(
+            f"Record {shown(record_id)} was changed elsewhere (by a sync or another window) "
+            "while you edited it. Nothing was saved; reopen it to see the newer version."
+        )
+        self.record_id = record_id
+
+
 class DamagedRecordError(VaultError):
     """A stored ciphertext or signature failed verification. Names the record, never its content."""
 
     def __init__(self, record_id: str, detail: str, version: int | None = None) -> None:
-        where = f"record {record_id}" + (f" version {version}" if version is not None else "")
+        where = f"record {shown(record_id)}"
+        where += f" version {version}" if version is not None else ""
         super().__init__(f"{where} is damaged: {detail}.")
         self.record_id = record_id
         self.version = version

@@ -298,6 +298,8 @@ def _totp(value: str) -> str:
 
 
 _HOST_LABEL = re.compile(r"(?!-)[\w-]{1,63}(?<!-)")
+_SPACE = re.compile(r"\s")  # exactly str.isspace(), without a Python call per character
+_IPV4_CHARS = re.compile(r"[0-9.]+")  # anything else is never an IPv4Address
 _URL_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*")
 _BARE_HOST = re.compile(
     r"(?P<host>\[[0-9A-Fa-f:.]+\]|[^/:?#\[\]]+)(?::(?P<port>[0-9]{1,5}))?(?P<rest>[/?#].*)?"
@@ -313,12 +315,13 @@ def _valid_host(host: str) -> bool:
         return True
     if not host or len(host) > 253:
         return False
-    try:
-        ipaddress.IPv4Address(host)
-    except ValueError:
-        pass
-    else:
-        return True
+    if _IPV4_CHARS.fullmatch(host):
+        try:
+            ipaddress.IPv4Address(host)
+        except ValueError:
+            pass
+        else:
+            return True
     labels = host.rstrip(".").split(".")
     if labels[-1].isdigit():
         return False  # "10.0.0.256" is a broken address, not a host name
@@ -328,7 +331,7 @@ def _valid_host(host: str) -> bool:
 def _url(value: str) -> str:
     text = value.strip()
     problem = "is not a valid URL (e.g. https://portal.example.com or portal.example.com)"
-    if any(ch.isspace() for ch in text):
+    if _SPACE.search(text):
         raise ValueError("is not a valid URL (it contains a space; write it as %20)")
     if text.startswith("\\\\"):  # UNC path: \\server\share\folder
         parts = text[2:].split("\\")

@@ -111,9 +111,14 @@ def open_with_passphrase(row: sqlite3.Row, passphrase: str, vault_id: str) -> ke
         raise errors.DamagedHeaderError("the vault", str(exc)) from None
     if row["salt"] is None or row["secrets"] is None:
         raise errors.DamagedHeaderError("the vault", "a member has no sealed keys")
-    member_key = kdf.derive_key(passphrase, row["salt"], params)
+    try:  # a salt of the wrong type or length is refused before any key derivation
+        member_key = kdf.derive_key(passphrase, as_bytes(row["salt"]), params)
+    except KdfParamsError as exc:
+        raise errors.DamagedHeaderError("the vault", f"a member's {exc}") from None
     try:
-        raw = aead.open_sealed(member_key, row["secrets"], secrets_context(vault_id, row["id"]))
+        raw = aead.open_sealed(
+            member_key, as_bytes(row["secrets"]), secrets_context(vault_id, row["id"])
+        )
     except DecryptionError:
         raise errors.WrongPassphraseError() from None
     except CryptoError as exc:
@@ -127,9 +132,8 @@ def open_with_recovery(row: sqlite3.Row, secret: bytes, vault_id: str) -> keys.M
         raise errors.WrongRecoveryKeyError()
     context = recovery_context(vault_id, row["id"])
     try:
-        raw = aead.open_sealed(
-            recovery.derive_wrapping_key(secret, context), row["recovery_secrets"], context
-        )
+        wrapping = recovery.derive_wrapping_key(secret, context)
+        raw = aead.open_sealed(wrapping, as_bytes(row["recovery_secrets"]), context)
     except CryptoError:
         raise errors.WrongRecoveryKeyError() from None
     return _checked(keys.MemberKeys.from_bytes(raw), row)
@@ -138,8 +142,8 @@ def open_with_recovery(row: sqlite3.Row, secret: bytes, vault_id: str) -> keys.M
 def _checked(member_keys: keys.MemberKeys, row: sqlite3.Row) -> keys.MemberKeys:
     """Refuse secrets that do not match the member's published public keys."""
     if not (
-        keys.equal(member_keys.exchange_public, row["exchange_public"])
-        and keys.equal(member_keys.signing_public, row["signing_public"])
+        keys.equal(member_keys.exchange_public, as_bytes(row["exchange_public"]))
+        and keys.equal(member_keys.signing_public, as_bytes(row["signing_public"]))
     ):
         raise errors.DamagedHeaderError("the vault", "a member's keys do not match their record")
     return member_keys

@@ -12,17 +12,18 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from vault import errors, state
+from vault.batchwrite import write_histories
 from vault.codec import dump, load, new_id, now
 from vault.fields import SECRET_KINDS, FieldKind
 from vault.model import Change, Record, VersionInfo
 from vault.team import MEMBER_TYPE, Directory
 from vault.templates import BUILTIN_TEMPLATES, Template, validate_fields
-from vault.versions import VersionRow, open_version, seal_version
+from vault.versions import VersionRow, open_version, refuse_damaged, seal_version
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -77,6 +78,7 @@ class RecordStore:
         self._catalog: dict[str, Record] = {}
         self._catalog_seq = -1
         self.damaged: dict[str, str] = {}
+        self.damaged_attachments: dict[str, str] = {}  # attachment id -> what is wrong
         self._labels: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._user_templates: dict[str, Template] | None = None
@@ -85,6 +87,7 @@ class RecordStore:
 
     def _open_row(self, row: VersionRow) -> Record:
         """Decrypt and verify a version, including its author's right to write it there."""
+        refuse_damaged(row)
         key = self._scope_key(row.scope_id, row.key_version)  # type: ignore[attr-defined]
         directory = self.directory()  # type: ignore[attr-defined]
         author = directory.state(row.author, row.created)
@@ -139,9 +142,12 @@ class RecordStore:
         total = len(rows)
         for done, row in enumerate(rows, 1):
             version = VersionRow.from_row(tuple(row)[: VersionRow.WIDTH])
-            self._catalog_seq = max(self._catalog_seq, row[-1])
             self._catalog.pop(version.record_id, None)
             self.damaged.pop(version.record_id, None)
+            if not isinstance(row[-1], int):  # a damaged change counter (check names it)
+                self.damaged[version.record_id] = "its change counter is damaged"
+                continue
+            self._catalog_seq = max(self._catalog_seq, row[-1])
             if version.scope_id not in readable:
                 continue
             try:
@@ -197,6 +203,9 @@ class RecordStore:
         mark = since
         for row in rows:
             version = VersionRow.from_row(tuple(row)[: VersionRow.WIDTH])
+            if not isinstance(row[-1], int):  # a damaged change counter (check names it)
+                gone.append(version.record_id)
+                continue
             mark = max(mark, row[-1])
             if version.scope_id not in readable:
                 gone.append(version.record_id)
@@ -231,10 +240,12 @@ class RecordStore:
         row = self._version_row(record_id, version)
         if row.scope_id not in self.readable_scopes():  # type: ignore[attr-defined]
             raise errors.AccessDeniedError(f"record {record_id}")
-        created = self._conn.execute(
+        found = self._conn.execute(
             "SELECT created FROM records WHERE id = ?", (record_id,)
-        ).fetchone()[0]
-        return self._with_meta(self._open_row(row), (created, row.created))
+        ).fetchone()
+        if found is None:  # its versions are there, its records row is not
+            raise errors.DamagedRecordError(record_id, "its records row is missing", version)
+        return self._with_meta(self._open_row(row), (found[0], row.created))
 
     def list_records(
         self,
@@ -316,6 +327,61 @@ class RecordStore:
         self._user_templates = None
         return checked
 
+    def _template_record(self, type_id: str) -> Record:
+        """The live shared record that holds the user template ``type_id``."""
+        if type_id in BUILTIN_TEMPLATES:
+            raise errors.ValidationError({"id": "built-in record types cannot be changed"})
+        for record in self._shared_records():
+            if record.type != TEMPLATE_TYPE or record.deleted:
+                continue
+            try:
+                if load(record.fields["definition"].encode()).get("id") == type_id:
+                    return record
+            except (errors.VaultError, ValueError, KeyError, AttributeError):
+                continue
+        raise errors.NotFoundError(f"No custom record type '{type_id}'.")
+
+    def update_template(self, template: Template) -> Template:
+        """Save a new version of a user template; secret fields cannot be removed or unmasked."""
+        from vault.template_changes import change_problems
+
+        record = self._template_record(template.id)
+        checked = Template.from_dict({**template.to_dict(), "builtin": False})
+        problems = change_problems(self.template(template.id), checked)
+        if problems:
+            raise errors.ValidationError(problems)
+        fields = {**record.fields, "definition": dump(checked.to_dict()).decode()}
+        self._write(
+            replace(record, title=checked.name, fields=fields), self._version_row(record.id)
+        )
+        self._user_templates = None
+        return checked
+
+    def retire_template(self, type_id: str, retired: bool = True) -> None:
+        """Hide a user template from new records (``retired=False`` brings it back).
+
+        Records of a retired type keep their template: they still show, edit and search.
+        """
+        record = self._template_record(type_id)
+        fields = dict(record.fields)
+        if retired:
+            fields["retired"] = "yes"
+        else:
+            fields.pop("retired", None)
+        if fields != record.fields:
+            self._write(replace(record, fields=fields), self._version_row(record.id))
+
+    def retired_templates(self) -> set[str]:
+        """Ids of the user templates retired with :meth:`retire_template`."""
+        out: set[str] = set()
+        for record in self._shared_records():
+            if record.type == TEMPLATE_TYPE and not record.deleted and record.fields.get("retired"):
+                try:
+                    out.add(str(load(record.fields["definition"].encode())["id"]))
+                except (errors.VaultError, ValueError, KeyError, TypeError):
+                    continue
+        return out
+
     def kinds(self, record: Record) -> dict[str, FieldKind]:
         """Every field's kind for a record: template kinds, then its custom kinds."""
         template = self.templates().get(record.type)
@@ -359,6 +425,14 @@ class RecordStore:
         created = now()
         number = max(parent.number if parent else 0, merge.number if merge else 0) + 1
         with self.transaction() as conn:  # type: ignore[attr-defined]
+            if parent is not None:
+                # The parent was read before this transaction took the write lock; a
+                # sync on another connection may have moved the head since.
+                head = conn.execute(
+                    "SELECT head_vid FROM records WHERE id = ?", (record.id,)
+                ).fetchone()
+                if head is None or head[0] not in {parent.vid, merge.vid if merge else None}:
+                    raise errors.ChangedElsewhereError(record.id)
             seq = conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM records").fetchone()[0]
             row = seal_version(
                 self.vault_id,
@@ -439,10 +513,15 @@ class RecordStore:
         return saved
 
     def _touch(self, record_id: str) -> None:
-        """Bump a record's change counter (after adding an attachment) so indexes catch up."""
+        """Bump a record's change counter (after adding an attachment) so indexes catch up.
+
+        Its date becomes the newest attachment's (signed) date, which check can verify.
+        """
         seq = self._conn.execute("SELECT coalesce(max(seq), 0) + 1 FROM records").fetchone()[0]
         self._conn.execute(
-            "UPDATE records SET seq = ?, updated = ? WHERE id = ?", (seq, now(), record_id)
+            "UPDATE records SET seq = ?, updated = max(updated, coalesce((SELECT max(created) "
+            "FROM attachments WHERE record_id = ?), updated)) WHERE id = ?",
+            (seq, record_id, record_id),
         )
 
     def _validated(self, record: Record) -> Record:
@@ -497,6 +576,24 @@ class RecordStore:
         )
         return self._write(self._validated(record), None, event="create")
 
+    def replay_versions(
+        self,
+        histories: Sequence[Sequence[Record]],
+        *,
+        validate: bool = True,
+        event: str | None = "create",
+    ) -> list[Record]:
+        """Create many records, each with its versions oldest first, in one pass; return heads.
+
+        Stores what ``add_record`` followed by ``update_record`` per later version
+        would (each version sealed, signed and chained; audit entries unless in
+        ``bulk``), batched: for imports and handovers. Record ids are the ones
+        given and must be new; links must point at records already stored.
+        ``validate=False`` stores content as given (copies from another vault);
+        ``event=None`` writes no audit entry per version. See :mod:`vault.batchwrite`.
+        """
+        return write_histories(self, histories, validate=validate, event=event)  # type: ignore[arg-type]
+
     def update_record(
         self,
         record_id: str,
@@ -507,9 +604,17 @@ class RecordStore:
         tags: Iterable[str] | None = None,
         links: Iterable[str] | None = None,
         scope_id: str | None = None,
+        based_on: str | None = None,
     ) -> Record:
-        """Save a new version with the given changes; ``fields`` values of None or '' remove."""
+        """Save a new version with the given changes; ``fields`` values of None or '' remove.
+
+        ``based_on`` is the version id the editor started from: if the record has a
+        newer version by now, :class:`~vault.errors.ChangedElsewhereError` is raised
+        instead of overwriting it.
+        """
         current = self.get_record(record_id)
+        if based_on is not None and current.vid != based_on:
+            raise errors.ChangedElsewhereError(current.id)
         if current.deleted:
             raise errors.VaultError(f"Record {current.id} is deleted; undelete it first.")
         merged = dict(current.fields)

@@ -9,11 +9,13 @@ Schema v1 already carries what later issues need without a format break: many
 members with public keys, per-scope keys wrapped per member and key version,
 version ids and parents for sync, signatures everywhere, and an audit table.
 Migration 2 (format 1.1) adds local-only sync bookkeeping (``sync_*`` tables and
-the triggers that fill the outbox); none of it ever leaves the file.
+the triggers that fill the outbox); none of it ever leaves the file. Migration 3
+(format 1.2) adds the signing time, a keyed tag and the settings to the signed state.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
 APPLICATION_ID = 0x53424B31  # "SBK1"
 FORMAT_MAJOR = 1
-FORMAT_MINOR = 1
+FORMAT_MINOR = 2
 SQLITE_MAGIC = b"SQLite format 3\0"
 
 
@@ -238,6 +240,34 @@ def _migration_2(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_3(db: sqlite_utils.Database) -> None:
+    """The signed state records when it was signed, a keyed tag and the signed settings.
+
+    Members' dates become their signed membership record's first date, and a record's
+    date after a file was attached that attachment's date. Existing
+    state rows keep their old signature (no time, no tag) and are upgraded by the
+    next write, which verifies them first.
+    """
+    present = {c.name for c in db["state"].columns}
+    columns = (("created", "TEXT"), ("key_version", "INTEGER"), ("tag", "BLOB"), ("meta", "TEXT"))
+    for column, kind in columns:
+        if column not in present:
+            db.conn.execute(f"ALTER TABLE state ADD COLUMN {column} {kind}")
+    # A member's date is their signed membership record's first version (check compares them).
+    db.conn.execute(
+        "UPDATE members SET created = coalesce((SELECT min(v.created) FROM versions v "
+        "WHERE v.record_id = members.id AND v.scope_id = "
+        "(SELECT value FROM meta WHERE key = 'shared_scope')), created)"
+    )
+    # A record's date after a file was attached is that attachment's (signed) date.
+    db.conn.execute(
+        "UPDATE records SET updated = max((SELECT v.created FROM versions v WHERE v.vid = "
+        "records.head_vid), (SELECT max(a.created) FROM attachments a WHERE a.record_id = "
+        "records.id)) WHERE EXISTS (SELECT 1 FROM attachments a WHERE a.record_id = records.id) "
+        "AND EXISTS (SELECT 1 FROM versions v WHERE v.vid = records.head_vid)"
+    )
+
+
 TABLES = frozenset(
     {
         "meta",
@@ -256,6 +286,7 @@ TABLES = frozenset(
 MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _migration_1),
     (2, "local sync bookkeeping", _migration_2),
+    (3, "signed state: time and keyed tag", _migration_3),
 ]
 
 
@@ -281,7 +312,11 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
             conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite may already have rolled back (a failed COMMIT on a full or
+            # refusing disk); a second ROLLBACK would mask the real error.
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
         applied.append(number)
     return applied

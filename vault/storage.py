@@ -52,28 +52,78 @@ def read_header(path: Path) -> tuple[int, int]:
     return user_version, application_id
 
 
+def writable(path: Path) -> bool:
+    """False when a vault file or its folder cannot be written (read-only media, permissions).
+
+    SQLite needs the folder too: it creates the ``-wal`` and ``-shm`` files beside
+    the vault. Symlinks are followed, as SQLite follows them.
+    """
+    real = path.resolve()
+    with contextlib.suppress(OSError, AttributeError):  # no statvfs on Windows
+        if os.statvfs(real.parent).f_flag & os.ST_RDONLY:
+            return False
+    return os.access(real, os.W_OK) and os.access(real.parent, os.W_OK)
+
+
+def is_read_only(conn: sqlite3.Connection) -> bool:
+    """True for a connection opened read-only by :func:`connect`."""
+    return bool(conn.execute("PRAGMA query_only").fetchone()[0])
+
+
+def _open_read_only(path: Path) -> sqlite3.Connection:
+    """A read-only connection: ``mode=ro``, plus ``immutable=1`` when there is no ``-wal``.
+
+    Without ``immutable`` SQLite would need to create a ``-shm`` file beside the
+    vault, which read-only media refuse. A vault with a ``-wal`` (copied while in
+    use) is opened ``mode=ro`` only, so the committed transactions in it are read.
+    """
+    real = path.resolve()
+    query = "mode=ro" if Path(f"{real}-wal").exists() else "mode=ro&immutable=1"
+    conn = sqlite3.connect(
+        f"{real.as_uri()}?{query}",
+        uri=True,
+        timeout=BUSY_TIMEOUT_SECONDS,
+        isolation_level=None,
+        check_same_thread=False,
+    )
+    conn.execute("PRAGMA query_only = ON")
+    return conn
+
+
 def connect(path: Path, *, create: bool = False) -> sqlite3.Connection:
     """Open a connection with our pragmas: WAL, synchronous=FULL, secure_delete.
 
-    The connection is in autocommit mode; writers use :func:`transaction`.
+    The connection is in autocommit mode; writers use :func:`transaction`. A vault
+    that cannot be written (read-only media or permissions) is opened read-only:
+    it can be unlocked and read, and every write raises VaultReadOnlyError.
     """
     if not create:
         read_header(path)
+    read_only = not create and not writable(path)
     try:
-        conn = sqlite3.connect(
-            str(path),
-            timeout=BUSY_TIMEOUT_SECONDS,
-            isolation_level=None,
-            check_same_thread=False,
-        )
+        if read_only:
+            conn = _open_read_only(path)
+            mode = conn.execute("PRAGMA journal_mode").fetchone()[0]
+        else:
+            conn = sqlite3.connect(
+                str(path),
+                timeout=BUSY_TIMEOUT_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
         conn.text_factory = text_factory
         conn.execute("PRAGMA secure_delete = ON")
         conn.execute("PRAGMA foreign_keys = ON")
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        conn.execute("PRAGMA synchronous = FULL")
+        if not read_only:
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            conn.execute("PRAGMA synchronous = FULL")
     except sqlite3.Error as exc:
+        if read_only:  # e.g. a -wal without its -shm on media where none can be made
+            raise errors.VaultReadOnlyError(path) from None
         raise translate(exc, path) from None
-    if mode.lower() != "wal" and not create:
+    if read_only:
+        log.info("vault opened read-only (read-only media or no write permission)")
+    if mode.lower() != "wal" and not (create or read_only):
         log.warning("vault could not switch to WAL mode (journal mode %s)", mode)
     return conn
 
@@ -112,6 +162,37 @@ def transaction(conn: sqlite3.Connection, path: object) -> Iterator[sqlite3.Conn
         with contextlib.suppress(sqlite3.Error):
             conn.execute("ROLLBACK")
         raise
+
+
+@contextlib.contextmanager
+def creating(tmp: Path, path: Path) -> Iterator[None]:
+    """Build a new vault file at ``tmp``; on any failure remove it and say so clearly.
+
+    A refused write (full disk, file-size limit, I/O error) becomes a
+    :class:`~vault.errors.StorageError` naming ``path``, the file the person asked
+    for, and no temp file or journal is left behind. The caller renames ``tmp`` to
+    ``path`` inside the block, when the file is complete.
+    """
+    try:
+        yield
+    except BaseException as exc:
+        discard(tmp)
+        if isinstance(exc, sqlite3.Error):
+            translated = translate(exc, path)
+            if isinstance(translated, errors.VaultError):
+                raise translated from None
+            raise errors.StorageError(path, "the new vault could not be written") from None
+        if isinstance(exc, OSError):
+            detail = exc.strerror or "the new vault could not be written"
+            raise errors.StorageError(path, detail) from None
+        raise
+
+
+def discard(path: Path) -> None:
+    """Remove a database file and its journals (-wal, -shm, -journal), if they exist."""
+    for name in (str(path), f"{path}-wal", f"{path}-shm", f"{path}-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name)
 
 
 def fsync_dir(path: Path) -> None:

@@ -248,6 +248,11 @@ class Directory:
                 return cached  # type: ignore[return-value]
         return None
 
+    def first_version_time(self, member_id: str) -> str | None:
+        """When a member's membership record was first written (its members row's created)."""
+        versions = self._versions(member_id)
+        return versions[0][0].created if versions else None
+
     def signing_key(self, member_id: str, at: str | None) -> bytes | None:
         """The verified signing key of a member at a time, for checking their signatures."""
         found = self.state(member_id, at)

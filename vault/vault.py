@@ -20,7 +20,7 @@ from crypto import aead, kdf, keys, recovery
 from crypto.errors import CryptoError
 from vault import attachments as att
 from vault import audit, errors, schema, sealed, state, storage, team
-from vault.codec import as_bytes, ctx, new_id, now
+from vault.codec import as_bytes, ctx, is_id, is_stamp, new_id, now, shown
 from vault.fields import FieldKind
 from vault.keyring import (
     Keyring,
@@ -37,6 +37,16 @@ from vault.sync.conflicts import ConflictOps
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
+
+# Meta values that hold ids; a damaged one refuses the vault at open, naming the key.
+_ID_META = (
+    "vault_id",
+    "shared_scope",
+    "internal_scope",
+    "local_member",
+    "root_member",
+    "root_nonce",
+)
 
 
 class Vault(RecordStore, MemberOps, ConflictOps):
@@ -56,6 +66,9 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         self._tx_depth = 0
         self._bulk_depth = 0
         self._state_delta: int | None = None
+        self._state_signed: state.Stored | None = None  # the last state this object signed
+        self._state_upgrade = 0  # scope rows a format 1.1 state left out (state.before_change)
+        self._file_id = _file_identity(self.path)  # which file the connection opened (sibling)
         super().__init__()
 
     # ------------------------------------------------------------------ life cycle
@@ -85,104 +98,112 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         if params.memory_kib < kdf.FLOOR_MEMORY_KIB:
             raise errors.ValidationError({"kdf": "memory must be at least 64 MiB"})
         tmp = path.with_name(f".{path.name}.creating")
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        storage.discard(tmp)
         try:
             conn = sqlite3.connect(str(tmp), isolation_level=None)
             conn.execute("PRAGMA user_version").fetchone()
         except sqlite3.Error as exc:
+            storage.discard(tmp)
             raise errors.StorageError(path, "its folder is missing or not writable") from exc
-        try:
-            conn.execute("PRAGMA journal_mode = DELETE")
-            conn.execute("PRAGMA secure_delete = ON")
-            schema.migrate(conn)
-            member_id, shared, internal, nonce = new_id(), new_id(), new_id(), new_id()
-            member_keys = keys.MemberKeys.generate()
-            vault_id = team.derive_vault_id(member_keys.signing_public, nonce)
-            recovery_text = recovery.generate()
-            salt, sealed = seal_secrets(passphrase, member_keys, vault_id, member_id, params)
-            ring = Keyring(vault_id, member_id, member_keys)
-            created = now()
-            conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(
-                "INSERT INTO meta (key, value) VALUES (?, ?)",
-                [
-                    ("vault_id", vault_id),
-                    ("root_member", member_id),
-                    ("root_nonce", nonce),
-                    ("shared_scope", shared),
-                    ("internal_scope", internal),
-                    ("local_member", member_id),
-                    ("created", created),
-                ],
-            )
-            conn.execute(
-                "INSERT INTO members (id, created, status, exchange_public, signing_public, kdf, "
-                "salt, secrets, recovery_secrets) VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?)",
-                (
-                    member_id,
-                    created,
-                    member_keys.exchange_public,
-                    member_keys.signing_public,
-                    params.to_json(),
-                    salt,
-                    sealed,
-                    seal_recovery(recovery.parse(recovery_text), member_keys, vault_id, member_id),
-                ),
-            )
-            conn.execute(
-                "INSERT INTO scopes (id, kind, parent, key_version, created) "
-                "VALUES (?, 'shared', NULL, 1, ?)",
-                (shared, created),
-            )
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.close()
-            with contextlib.suppress(FileNotFoundError):
-                tmp.unlink()
-            raise
-        conn.close()
-        conn = storage.connect(tmp, create=True)
-        vault = cls.__new__(cls)
-        vault.path = tmp
-        vault._conn = conn
-        conn.row_factory = sqlite3.Row
-        vault.vault_id, vault.shared_scope_id, vault.internal_scope_id = vault_id, shared, internal
-        vault._default_member = member_id
-        vault._keyring = ring
-        vault._tx_depth = 0
-        vault._bulk_depth = 0
-        vault._state_delta = None
-        vault._meta = {"root_member": member_id, "root_nonce": nonce}
-        RecordStore.__init__(vault)
-        shared_key = aead.new_key()
-        ring.remember(shared, 1, shared_key)
-        root = team.MemberState(
-            member_id=member_id,
-            name=owner,
-            role=team.OWNER,
-            clients=None,
-            internal=True,
-            status="active",
-            signing_public=member_keys.signing_public,
-            exchange_public=member_keys.exchange_public,
-            since=created,
-            version=1,
-        )
-        with vault.transaction():
-            state.write(conn, vault_id, member_keys, member_id)
-            vault._write_member(root)
-            ring.grant(conn, shared, 1, shared_key, member_id, member_keys.exchange_public)
-            vault._write_label(shared, name)
-            vault._new_scope(internal, "internal", "Provider internal")
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        conn.close()
-        os.replace(tmp, path)
+        # Any failure from here removes the half-built file and raises StorageError.
+        with storage.creating(tmp, path):
+            try:
+                conn.execute("PRAGMA journal_mode = DELETE")
+                conn.execute("PRAGMA secure_delete = ON")
+                schema.migrate(conn)
+                member_id, shared, internal, nonce = new_id(), new_id(), new_id(), new_id()
+                member_keys = keys.MemberKeys.generate()
+                vault_id = team.derive_vault_id(member_keys.signing_public, nonce)
+                recovery_text = recovery.generate()
+                salt, sealed = seal_secrets(passphrase, member_keys, vault_id, member_id, params)
+                ring = Keyring(vault_id, member_id, member_keys)
+                created = now()
+                conn.execute("BEGIN IMMEDIATE")
+                conn.executemany(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)",
+                    [
+                        ("vault_id", vault_id),
+                        ("root_member", member_id),
+                        ("root_nonce", nonce),
+                        ("shared_scope", shared),
+                        ("internal_scope", internal),
+                        ("local_member", member_id),
+                        ("created", created),
+                    ],
+                )
+                conn.execute(
+                    "INSERT INTO members (id, created, status, exchange_public, signing_public, "
+                    "kdf, salt, secrets, recovery_secrets) "
+                    "VALUES (?, ?, 'active', ?, ?, ?, ?, ?, ?)",
+                    (
+                        member_id,
+                        created,
+                        member_keys.exchange_public,
+                        member_keys.signing_public,
+                        params.to_json(),
+                        salt,
+                        sealed,
+                        seal_recovery(
+                            recovery.parse(recovery_text), member_keys, vault_id, member_id
+                        ),
+                    ),
+                )
+                conn.execute(
+                    "INSERT INTO scopes (id, kind, parent, key_version, created) "
+                    "VALUES (?, 'shared', NULL, 1, ?)",
+                    (shared, created),
+                )
+                conn.execute("COMMIT")
+            finally:
+                conn.close()
+            conn = storage.connect(tmp, create=True)
+            try:
+                vault = cls.__new__(cls)
+                vault.path = tmp
+                vault._conn = conn
+                conn.row_factory = sqlite3.Row
+                vault.vault_id, vault.shared_scope_id = vault_id, shared
+                vault.internal_scope_id = internal
+                vault._default_member = member_id
+                vault._keyring = ring
+                vault._tx_depth = 0
+                vault._bulk_depth = 0
+                vault._state_delta = None
+                vault._state_signed = None
+                vault._state_upgrade = 0
+                vault._meta = {"root_member": member_id, "root_nonce": nonce}
+                RecordStore.__init__(vault)
+                shared_key = aead.new_key()
+                ring.remember(shared, 1, shared_key)
+                root = team.MemberState(
+                    member_id=member_id,
+                    name=owner,
+                    role=team.OWNER,
+                    clients=None,
+                    internal=True,
+                    status="active",
+                    signing_public=member_keys.signing_public,
+                    exchange_public=member_keys.exchange_public,
+                    since=created,
+                    version=1,
+                )
+                with vault.transaction():
+                    vault._state_change(add=state.scope_element(shared, "shared", None, created))
+                    vault._write_member(root)
+                    ring.grant(conn, shared, 1, shared_key, member_id, member_keys.exchange_public)
+                    vault._write_label(shared, name)
+                    vault._new_scope(internal, "internal", "Provider internal")
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                conn.close()
+            os.replace(tmp, path)
         storage.fsync_dir(path.parent)
-        for suffix in ("-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                Path(f"{tmp}{suffix}").unlink()
-        opened = cls.open(path)
+        storage.discard(tmp)  # its -wal and -shm
+        try:
+            opened = cls.open(path)
+        except errors.VaultError:
+            storage.discard(path)  # nobody has seen its recovery key: it cannot be kept
+            raise
         opened._keyring = Keyring(vault_id, member_id, member_keys)
         return opened, recovery_text
 
@@ -194,6 +215,8 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         conn = storage.connect(path)
         try:
             if schema.unpack_version(user_version)[1] < schema.FORMAT_MINOR:
+                if storage.is_read_only(conn):  # the upgrade would have to write
+                    raise errors.VaultReadOnlyError(path, upgrade=True)
                 try:
                     schema.migrate(conn)
                 except sqlite3.OperationalError as exc:
@@ -235,6 +258,9 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         for key in ("vault_id", "shared_scope", "internal_scope"):
             if not meta.get(key):
                 raise errors.DamagedHeaderError(self.path, f"'{key}' is missing")
+        for key in _ID_META:
+            if key in meta and not is_id(meta[key]):
+                raise errors.DamagedHeaderError(self.path, f"'{key}' is not a valid id")
         if members == 0:
             raise errors.DamagedHeaderError(self.path, "it has no members")
         return meta
@@ -254,6 +280,15 @@ class Vault(RecordStore, MemberOps, ConflictOps):
     # ------------------------------------------------------------------ unlocking
 
     @property
+    def read_only(self) -> bool:
+        """True when the vault was opened read-only (read-only media or no write permission).
+
+        It can be unlocked and read; every write raises VaultReadOnlyError, and
+        unlocking is not recorded in the audit log.
+        """
+        return storage.is_read_only(self._conn)
+
+    @property
     def is_unlocked(self) -> bool:
         """True while keys are held."""
         return self._keyring is not None
@@ -264,19 +299,24 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         return self._ring().member_id
 
     def _member_row(self, member_id: str | None) -> sqlite3.Row:
+        """The members row to unlock: an exact id, a unique prefix a person typed, or the local
+        member (exact). Its status is only a hint: the signed membership decides after unlock."""
+        typed = member_id is not None
         member_id = member_id or self._default_member
         if member_id is None:
             rows = self._conn.execute("SELECT * FROM members WHERE status = 'active'").fetchall()
             if len(rows) != 1:
                 raise errors.VaultError("Several members use this vault; say which one (--member).")
             return rows[0]
-        row = self._conn.execute(
-            "SELECT * FROM members WHERE id = ? OR id LIKE ? || '%'", (member_id, member_id)
-        ).fetchone()
+        row = self._conn.execute("SELECT * FROM members WHERE id = ?", (member_id,)).fetchone()
+        if row is None and typed and len(member_id) >= 4:
+            rows = self._conn.execute(
+                "SELECT * FROM members WHERE substr(id, 1, ?) = ? LIMIT 2",
+                (len(member_id), member_id.strip().lower()),
+            ).fetchall()
+            row = rows[0] if len(rows) == 1 else None
         if row is None:
             raise errors.NotFoundError(f"No member {member_id} in this vault.")
-        if row["status"] == "revoked":
-            raise errors.AccessDeniedError("this vault (the member was removed)")
         return row
 
     def unlock(self, passphrase: str, member_id: str | None = None) -> None:
@@ -302,18 +342,33 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         try:
             me = self.member_state()
         except errors.VaultError:
+            row = self._conn.execute(
+                "SELECT status FROM members WHERE id = ?", (self._ring().member_id,)
+            ).fetchone()
             self.lock()
+            if row is not None and row[0] == "revoked":  # their grants went with them
+                raise errors.AccessDeniedError("this vault (the member was removed)") from None
             raise errors.AccessDeniedError(
                 "this vault yet: an admin must confirm your membership first"
             ) from None
+        if me.status == "revoked":
+            self.lock()
+            raise errors.AccessDeniedError("this vault (the member was removed)")
         if not me.active:
             self.lock()
             raise errors.AccessDeniedError(f"this vault (your membership is {me.status})")
+        if self.read_only:  # nothing can be written: say so instead of trying
+            log.info("vault is read-only: this unlock is not recorded in its audit log")
+            return
         try:
             with self.transaction():
                 self._audit("unlock", None, {"with": how})
         except (errors.VaultReadOnlyError, errors.StorageError, errors.VaultBusyError):
             log.warning("unlock could not be written to the audit log (read-only or busy)")
+        except errors.DamagedHeaderError:  # reads still work; check() names the damage
+            log.warning("unlock could not be written to the audit log (damaged vault state)")
+        except errors.StateTamperedError:  # never re-sign it; check() names the damage
+            log.warning("unlock could not be written to the audit log (signed state damaged)")
         log.info("vault unlocked")
 
     # ------------------------------------------------------------------ audit
@@ -370,6 +425,35 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         self._keyring = None
         self._forget_cache()
         log.info("vault locked")
+
+    def sibling(self) -> Vault:
+        """A second connection to this file, unlocked as the same member, for background work.
+
+        It has its own transactions and caches, so work on another thread (a sync)
+        never joins or rolls back a transaction of this object. The keys are shared
+        by value (no key derivation, no audit entry); lock or close it on its own.
+
+        Raises:
+            VaultError: the path now names another file (a different vault id, or
+                another device and inode than this object's file): the keys are
+                never handed to it.
+        """
+        ring = self._ring()
+        other = Vault.open(self.path)
+        mine, theirs = getattr(self, "_file_id", None), other._file_id
+        same_file = mine is not None and theirs is not None and (mine == theirs or mine[1] == 0)
+        if other.vault_id != self.vault_id or not same_file:
+            other.close()  # the keys never meet another file
+            raise errors.VaultError(
+                f"{self.path} is no longer the file this vault was opened from (it was "
+                "replaced or moved meanwhile). Close the vault and open it again."
+            )
+        other._keyring = Keyring(self.vault_id, ring.member_id, ring.keys)
+        return other
+
+    def forget_cached(self) -> None:
+        """Drop cached memberships, names and decrypted records (another connection wrote)."""
+        self._forget_cache()
 
     def _ring(self) -> Keyring:
         if self._keyring is None:
@@ -438,10 +522,7 @@ class Vault(RecordStore, MemberOps, ConflictOps):
             with storage.transaction(self._conn, self.path) as conn:
                 yield conn
                 if self._state_delta is not None:
-                    ring = self._ring()
-                    state.write(
-                        conn, self.vault_id, ring.keys, ring.member_id, add=self._state_delta
-                    )
+                    state.write(self, add=self._state_delta)
         except BaseException:
             self._forget_cache()
             raise
@@ -454,6 +535,8 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         """Note a change to the signed state; it is signed once, when the transaction commits."""
         if not self._tx_depth:
             raise RuntimeError("state changes belong inside a transaction")
+        if self._state_delta is None:
+            state.before_change(self)  # never build on a state that does not verify
         self._state_delta = ((self._state_delta or 0) + add - remove) % state.MODULUS
 
     # ------------------------------------------------------------------ members
@@ -469,7 +552,12 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         return self._directory
 
     def _signer_key(self, member_id: str, at: str | None) -> bytes | None:
-        """A member's verified signing key as of ``at`` (their latest when None)."""
+        """A member's verified signing key as of ``at`` (their latest when None).
+
+        A member id or time read from a damaged row (not an id, not text) has none.
+        """
+        if not is_id(member_id) or (at is not None and not is_stamp(at)):
+            return None
         return self.directory().signing_key(member_id, at)
 
     def public_keys(self) -> dict[str, bytes]:
@@ -490,7 +578,13 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         exists = self._conn.execute(
             "SELECT 1 FROM records WHERE id = ?", (member.member_id,)
         ).fetchone()
-        self._write(record, self._version_row(member.member_id) if exists else None, trusted=True)
+        saved = self._write(
+            record, self._version_row(member.member_id) if exists else None, trusted=True
+        )
+        if not exists:  # the row's date is its signed record's (check compares them)
+            self._conn.execute(
+                "UPDATE members SET created = ? WHERE id = ?", (saved.created, member.member_id)
+            )
         if self._directory is not None:
             self._directory = None
         self._names.pop(member.member_id, None)
@@ -555,9 +649,11 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         """Create a scope and wrap its key for every member entitled to it."""
         ring = self._ring()
         key = aead.new_key()
+        created = now()
+        self._state_change(add=state.scope_element(scope_id, kind, parent, created))
         self._conn.execute(
             "INSERT INTO scopes (id, kind, parent, key_version, created) VALUES (?, ?, ?, 1, ?)",
-            (scope_id, kind, parent, now()),
+            (scope_id, kind, parent, created),
         )
         ring.remember(scope_id, 1, key)
         for member in self._entitled(scope_id, kind, members):
@@ -769,20 +865,37 @@ class Vault(RecordStore, MemberOps, ConflictOps):
                 self._state_change(add=state.attachment_element(attachment.id, record.id, digest))
         return attachment
 
-    def attachments(self, record_id: str) -> list[Attachment]:
-        """Attachments of a record, oldest first."""
+    def attachments(self, record_id: str, *, strict: bool = False) -> list[Attachment]:
+        """Attachments of a record, oldest first.
+
+        A damaged or forged attachment row is left out and named in
+        ``damaged_attachments`` (attachment id -> what is wrong); it never hides
+        the record's genuine attachments. ``check`` reports it too. ``strict``
+        raises instead, for callers that must not silently leave one out (a
+        handover package that claims to hold everything).
+        """
         record_id = self.resolve_id(record_id)
         out = []
         for row in self._conn.execute(
             "SELECT * FROM attachments WHERE record_id = ? AND deleted = 0 ORDER BY created",
             (record_id,),
-        ):
-            key = self._scope_key(row["scope_id"], row["key_version"])
-            out.append(
-                att.describe(
-                    self.vault_id, row, key, self._signer_key(row["author"], row["created"])
+        ).fetchall():
+            try:
+                key = self._scope_key(row["scope_id"], row["key_version"])
+                out.append(
+                    att.describe(
+                        self.vault_id, row, key, self._signer_key(row["author"], row["created"])
+                    )
                 )
-            )
+            except (
+                errors.DamagedRecordError,
+                errors.DamagedHeaderError,
+                errors.AccessDeniedError,
+            ) as exc:
+                if strict:
+                    raise
+                self.damaged_attachments[shown(row["id"])] = str(exc)
+                log.warning("damaged attachment of record %s skipped", record_id)
         return out
 
     def _attachment_row(self, attachment_id: str) -> sqlite3.Row:
@@ -862,3 +975,12 @@ def ids(records: Iterable[Record]) -> list[str]:
 
 
 __all__ = ["Client", "FieldKind", "Record", "Vault"]
+
+
+def _file_identity(path: Path) -> tuple[int, int] | None:
+    """(st_dev, st_ino) of the file at ``path``, or None if it cannot be read."""
+    try:
+        found = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return found.st_dev, found.st_ino

@@ -16,7 +16,7 @@ from typing import Any
 
 from crypto import aead, keys
 from crypto.errors import CryptoError, SignatureError
-from vault import errors
+from vault import errors, rowtypes
 from vault.codec import as_bytes, ctx, dump, load
 from vault.fields import FieldKind
 from vault.model import Record
@@ -37,6 +37,7 @@ class VersionRow:
     body: bytes
     signature: bytes
     merge_vid: str | None = None  # the second parent when a conflict was resolved
+    damage: str = ""  # a stored column of the wrong type or shape (see vault.rowtypes); never opens
 
     COLUMNS = (
         "record_id, number, vid, parent_vid, scope_id, key_version, "
@@ -46,10 +47,23 @@ class VersionRow:
 
     @classmethod
     def from_row(cls, row: sqlite3.Row | tuple) -> VersionRow:
-        """Build from a ``SELECT {COLUMNS}`` row (blobs coerced, in case of tampering)."""
+        """Build from a ``SELECT {COLUMNS}`` row (blobs coerced, in case of tampering).
+
+        A column of the wrong type or shape is replaced by a harmless value of the
+        right type (so the row can still be compared and named) and recorded in
+        ``damage``: such a row never opens.
+        """
         values = list(row)
         values[8], values[9] = as_bytes(values[8]), as_bytes(values[9])
-        return cls(*values)
+        named = dict(zip(_NAMES, values, strict=True))
+        bad = rowtypes.bad_column(named, rowtypes.VERSION_COLUMNS)
+        if bad is None:
+            return cls(*values)
+        for index, name in enumerate(_NAMES):
+            kind = rowtypes.VERSION_COLUMNS.get(name)
+            if kind is not None and not rowtypes.fits(values[index], kind):
+                values[index] = rowtypes.placeholder(values[index], kind)
+        return cls(*values, damage=bad)
 
     def as_tuple(self) -> tuple:
         """Values in COLUMNS order, for INSERT."""
@@ -65,6 +79,19 @@ class VersionRow:
             self.body,
             self.signature,
             self.merge_vid,
+        )
+
+
+_NAMES = tuple(name.strip() for name in VersionRow.COLUMNS.split(","))
+
+
+def refuse_damaged(row: VersionRow) -> None:
+    """Raise DamagedRecordError when a stored column of the version has the wrong type."""
+    if row.damage:
+        raise errors.DamagedRecordError(
+            row.record_id,
+            f"its stored {rowtypes.VERSION_WORDS[row.damage]} is damaged",
+            row.number or None,
         )
 
 
@@ -178,6 +205,7 @@ def open_version(vault_id: str, row: VersionRow, key: bytes, author_public: byte
     bytes versus an altered or forged version); nothing is returned unless both pass.
     """
     damaged = errors.DamagedRecordError
+    refuse_damaged(row)
     if author_public is None:
         raise damaged(row.record_id, "its author is unknown", row.number)
     context = aad(vault_id, row.scope_id, row.record_id, row.vid, row.number, row.key_version)

@@ -180,13 +180,6 @@ def test_hostile_kdf_parameters_refused_fast_without_allocating(
     assert control["rss_kib"] > 2 * LIMIT_RSS_KIB
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="a member salt shorter than 16 bytes escapes unlock as crypto.errors.KdfParamsError "
-    "('key-derivation salt is too short'), not a VaultError: keyring.open_with_passphrase "
-    "only translates KdfParamsError raised by KdfParams.from_json, not by kdf.derive_key",
-)
 def test_short_salt_is_a_damaged_header(tmp_path: Path, good_vault: tuple[Path, str]) -> None:
     source, _key = good_vault
     path = tmp_path / "short-salt.sitebook"
@@ -355,14 +348,6 @@ def read_only_media(tmp_path: Path) -> Iterator[Path]:
         subprocess.run(["umount", "-l", str(point)], check=False)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="opening a vault on read-only media raises StorageError 'Could not write ...: the "
-    "disk reported an I/O error. Nothing was changed.': SQLite cannot create -shm/-wal there, "
-    "storage.translate maps 'unable to open' to an I/O error, and storage.connect has no "
-    "read-only path (mode=ro&immutable=1 when the folder's file system is read-only)",
-)
 def test_read_only_media_opens_read_only_or_says_so(
     read_only_media: Path, good_vault: tuple[Path, str], figures
 ) -> None:

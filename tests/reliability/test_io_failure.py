@@ -286,15 +286,6 @@ def test_full_disk_leaves_vault_unchanged_or_updated(
     assert sum(sum(o.refused.values()) for o in outcomes) >= runs
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "Vault.create under a write failure raises a raw sqlite3.OperationalError "
-        "('cannot rollback - no transaction is active'): schema.migrate's except clause "
-        "runs ROLLBACK after SQLite already rolled back the failed COMMIT, masking the "
-        "disk I/O error, and Vault.create does not translate sqlite3 errors"
-    ),
-)
 def test_create_under_file_size_limit_fails_cleanly(
     tmp_path: Path, full: bool, rng: random.Random, figures
 ) -> None:

@@ -42,7 +42,7 @@ def test_migration_2_queues_everything_an_older_vault_holds(world: World) -> Non
     opened = Vault.open(path)
     assert schema.unpack_version(opened._conn.execute("PRAGMA user_version").fetchone()[0]) == (
         1,
-        1,
+        schema.FORMAT_MINOR,
     )
     tables = {r[0] for r in opened._conn.execute("SELECT name FROM sqlite_master")}
     assert set(SYNC_TABLES) <= tables

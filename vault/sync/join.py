@@ -197,7 +197,7 @@ def reconcile_members(vault: Vault) -> None:
                     "VALUES (?, ?, ?, ?, ?)",
                     (
                         member_id,
-                        found.since,
+                        directory.first_version_time(member_id) or found.since,
                         found.status,
                         found.exchange_public or b"",
                         found.signing_public or b"",
@@ -354,6 +354,7 @@ def join(
             finally:
                 vault.lock()
             vault.unlock(passphrase, member_id)
+            reconcile_members(vault)  # this replica's rows follow the memberships just pulled
         if not hasattr(target, "list"):
             spec = target if isinstance(target, targets.TargetSpec) else targets.parse_spec(target)  # type: ignore[arg-type]
             save_target(vault, spec)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 from crypto import keys
 from crypto.errors import CryptoError
 from vault import attachments as att
-from vault import audit, errors, team
+from vault import audit, errors, state, team
 from vault.codec import as_bytes, ctx
 from vault.keyring import grant_message
 from vault.sync import rows
@@ -122,6 +122,7 @@ def _merge_scope(vault: Vault, scope: dict, scope_id: str) -> None:
     conn = vault._conn
     local = conn.execute("SELECT kind, parent FROM scopes WHERE id = ?", (scope_id,)).fetchone()
     if local is None:
+        vault._state_change(add=state.scope_element(scope_id, kind, parent, scope["created"]))
         conn.execute(
             "INSERT INTO scopes (id, kind, parent, key_version, created) VALUES (?, ?, ?, ?, ?)",
             (scope_id, kind, parent, scope["key_version"], scope["created"]),

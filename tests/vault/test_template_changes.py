@@ -1,0 +1,74 @@
+"""Editing and retiring user templates on a real vault: what may change, what must not."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from vault import Vault
+from vault.errors import NotFoundError, ValidationError
+from vault.fields import FieldDef, FieldKind
+from vault.template_changes import change_problems
+from vault.templates import Template
+
+UPS = Template(
+    id="ups",
+    name="UPS",
+    plural="UPSes",
+    builtin=False,
+    fields=(
+        FieldDef("model", FieldKind.TEXT, "Model", list_column=True),
+        FieldDef("admin_pin", FieldKind.SECRET, "Admin PIN"),
+        FieldDef("battery_due", FieldKind.DATE, "Battery due"),
+    ),
+)
+
+
+def test_change_problems_guard_secret_fields() -> None:
+    assert change_problems(UPS, UPS) == {}
+    relabelled = replace(UPS, fields=(UPS.fields[1], replace(UPS.fields[0], label="Make")))
+    assert change_problems(UPS, relabelled) == {}
+    dropped = replace(UPS, fields=(UPS.fields[0], UPS.fields[2]))
+    assert "cannot be removed" in change_problems(UPS, dropped)["fields"]
+    unmasked = replace(UPS, fields=(UPS.fields[0], replace(UPS.fields[1], kind=FieldKind.TEXT)))
+    assert "fields[1].kind" in change_problems(UPS, unmasked)
+    as_totp = replace(UPS, fields=(UPS.fields[0], replace(UPS.fields[1], kind=FieldKind.TOTP)))
+    assert change_problems(UPS, as_totp) == {}
+    assert "id" in change_problems(UPS, replace(UPS, id="ups2"))
+
+
+def test_update_template_keeps_records_and_refuses_unmasking(vault: Vault, client) -> None:
+    vault.add_template(UPS)
+    record = vault.add_record(client.id, "ups", "UPS rack 1", {"model": "SMT1500"})
+    grown = replace(
+        UPS,
+        name="Power supply",
+        fields=(*UPS.fields, FieldDef("location", FieldKind.TEXT, "Location")),
+    )
+    saved = vault.update_template(grown)
+    assert vault.template("ups").name == "Power supply" == saved.name
+    assert [f.name for f in vault.template("ups").fields][-1] == "location"
+    assert vault.get_record(record.id).fields["model"] == "SMT1500"
+    unmasked = replace(grown, fields=tuple(replace(f, kind=FieldKind.TEXT) for f in grown.fields))
+    with pytest.raises(ValidationError) as caught:
+        vault.update_template(unmasked)
+    assert "fields[1].kind" in caught.value.problems
+    assert vault.template("ups").field("admin_pin").secret
+    with pytest.raises(ValidationError):
+        vault.update_template(vault.template("credential"))
+    with pytest.raises(NotFoundError):
+        vault.update_template(replace(UPS, id="nope"))
+
+
+def test_retire_hides_from_new_records_but_keeps_existing(vault: Vault, client) -> None:
+    vault.add_template(UPS)
+    record = vault.add_record(client.id, "ups", "UPS rack 2", {"battery_due": "2027-01-31"})
+    assert vault.retired_templates() == set()
+    vault.retire_template("ups")
+    assert vault.retired_templates() == {"ups"}
+    assert "ups" in vault.templates()  # existing records still have their fields
+    edited = vault.update_record(record.id, fields={"model": "SMT750"})
+    assert edited.fields["model"] == "SMT750"
+    vault.retire_template("ups", retired=False)
+    assert vault.retired_templates() == set()
