@@ -12,7 +12,9 @@ clients gives each its own records.
 :func:`run_import` shows the plan (dry run) or writes it inside one
 transaction (``vault.bulk("import", ...)``, which also writes one audit entry
 for the whole import): templates, clients, records, their history, relations
-and attachments commit together or not at all. Progress is reported as
+and attachments commit together or not at all. New records are written in
+batches of :data:`BATCH` through ``Vault.replay_versions`` (validated and signed
+per version, stored in one pass); updates go one by one. Progress is reported as
 ``progress(done, total)``; ``cancel()`` returning True raises
 :class:`vault.errors.CancelledError` inside the transaction, so nothing stays.
 """
@@ -37,6 +39,7 @@ from importers.base import (
 from importers.fitting import MAX_CLIENT_NAME, Fitted, clean_label, fit, fit_tags, missing_required
 from vault import errors
 from vault.attachments import clean_name
+from vault.codec import new_id
 from vault.fields import SECRET_KINDS, FieldKind
 from vault.model import Record
 from vault.templates import Template
@@ -355,7 +358,13 @@ def _new_attachments(
 # ---------------------------------------------------------------------- writing
 
 
+BATCH = 500
+"""New records written per ``replay_versions`` call (progress moves once per batch)."""
+
+
 class _Writer:
+    """Carries out a plan: new records in batches, updates and attachments one by one."""
+
     def __init__(self, vault: Vault, plan_: Plan, progress: Progress | None, cancel: Cancel | None):
         self.vault = vault
         self.plan = plan_
@@ -366,11 +375,13 @@ class _Writer:
         self.ids: dict[tuple[str, str], str] = dict(plan_.sources)
         self.deferred: list[tuple[Step, str]] = []
         self.planned = {(s.scope_key, s.draft.source_id) for s in plan_.steps}
+        self.pending: list[tuple[Step, list[Record]]] = []
+        self.pending_ids: set[str] = set()
 
-    def tick(self) -> None:
+    def tick(self, amount: int = 1) -> None:
         if self.cancel is not None and self.cancel():
             raise errors.CancelledError()
-        self.done += 1
+        self.done += amount
         if self.progress is not None:
             self.progress(self.done, self.total)
 
@@ -401,64 +412,88 @@ class _Writer:
     def _pending(self, step: Step, target: str) -> bool:
         return (step.scope_key, target) in self.planned
 
-    def write(self, step: Step) -> Record:
+    def _history(
+        self, step: Step, links: list[str], refs: dict[str, str], source: str
+    ) -> list[Record]:
+        """The versions a new record gets: what ``add_record`` and one ``update_record``
+        per later revision would store (refs and links on the newest version only)."""
+        record_id, scope_id = new_id(), self.scope(step)
+        versions = [*step.revisions, step.fitted]
+        out: list[Record] = []
+        custom: dict[str, FieldKind] = {}
+        for version in versions:
+            final = version is step.fitted
+            custom = {**custom, **version.custom}
+            out.append(
+                Record(
+                    id=record_id,
+                    scope_id=scope_id,
+                    type=step.template.id,
+                    title=version.title,
+                    fields={**version.fields, **(refs if final else {})},
+                    custom=custom,
+                    tags=step.tags,
+                    links=tuple(links) if final else (),
+                    source=source,
+                )
+            )
+        return out
+
+    def write(self, step: Step) -> str:
+        """Write (or queue) one step; return the record's id."""
         self.check_cancel()
         vault, fitted = self.vault, step.fitted
         links, refs, complete = self.resolve(step)
         source = f"{self.plan.prefix}:{step.draft.source_id}"
-        fields = {**fitted.fields, **refs}
         if step.action == CREATE:
-            versions = [*step.revisions, fitted]
-            first = versions[0]
-            record = vault.add_record(
-                self.scope(step),
-                step.template.id,
-                first.title,
-                {**first.fields, **(refs if len(versions) == 1 else {})},
-                custom=first.custom,
-                tags=step.tags,
-                links=links if len(versions) == 1 else (),
-                source=source,
-            )
-            self.tick()
-            previous = first
-            for later in versions[1:]:
-                final = later is fitted
-                record = vault.update_record(
-                    record.id,
-                    title=later.title,
-                    fields=_replace_fields(
-                        previous.fields, {**later.fields, **(refs if final else {})}
-                    ),
-                    custom=later.custom,
-                    links=links if final else None,
-                )
-                previous = later
-                self.tick()
+            if any(link in self.pending_ids for link in links):
+                self.flush()  # the vault checks that a link's target is stored
+            history = self._history(step, links, refs, source)
+            record_id = history[0].id
+            self.pending.append((step, history))
+            self.pending_ids.add(record_id)
+            if len(self.pending) >= BATCH:
+                self.flush()
         else:
             assert step.existing is not None
+            self.flush()
             current = step.existing
-            record = vault.update_record(
+            record_id = vault.update_record(
                 current.id,
                 title=fitted.title,
-                fields=_replace_fields(current.fields, fields),
+                fields=_replace_fields(current.fields, {**fitted.fields, **refs}),
                 custom=fitted.custom,
                 tags=step.tags,
                 links=list(dict.fromkeys([*current.links, *links])),
-            )
+            ).id
             self.tick()
-        self.ids[(self.scope(step), source)] = record.id
+            self._attach(step, record_id)
+        self.ids[(self.scope(step), source)] = record_id
         if not complete:
-            self.deferred.append((step, record.id))
+            self.deferred.append((step, record_id))
+        return record_id
+
+    def flush(self) -> None:
+        """Write the queued new records (one batch), then their attachments."""
+        if not self.pending:
+            return
+        self.check_cancel()
+        batch, self.pending, self.pending_ids = self.pending, [], set()
+        self.vault.replay_versions([history for _step, history in batch])
+        for step, history in batch:
+            self.tick(len(history))
+            self._attach(step, history[0].id)
+
+    def _attach(self, step: Step, record_id: str) -> None:
         for attachment in step.attachments:
             self.check_cancel()
-            vault.add_attachment(
-                record.id, io.BytesIO(attachment.data), attachment.name or "attachment"
+            self.vault.add_attachment(
+                record_id, io.BytesIO(attachment.data), attachment.name or "attachment"
             )
             self.tick()
-        return record
 
     def finish_links(self) -> None:
+        self.flush()
         for step, record_id in self.deferred:
             self.check_cancel()
             links, refs, _ = self.resolve(step)
@@ -536,8 +571,7 @@ def run_import(
             writer.check_cancel()
             the_plan.scopes[key] = vault.add_client(name).id
         for step in the_plan.steps:
-            record = writer.write(step)
-            report.record_ids.append(record.id)
+            report.record_ids.append(writer.write(step))
         writer.finish_links()
         writer.check_cancel()
     log.info("import finished: %d created, %d updated", report.created, report.updated)

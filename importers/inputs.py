@@ -218,19 +218,20 @@ def parse_xml(data: bytes, file: object) -> Element:
 
 
 def _check_xml_depth(root: Element, file: object) -> None:
+    """Refuse a tree nested too deep or with too many elements (walked level by level)."""
     limit = MAX_DEPTH * 4
-    stack: list[tuple[Element, int]] = [(root, 1)]
-    count = 0
-    while stack:
-        element, depth = stack.pop()
-        count += 1
+    level: list[Element] = [root]
+    depth, count = 1, 0
+    while level:
         if depth > limit:
             raise ImportInputError(
-                f"nests XML elements deeper than {limit} levels (<{element.tag}>)", file=file
+                f"nests XML elements deeper than {limit} levels (<{level[0].tag}>)", file=file
             )
+        count += len(level)
         if count > MAX_ITEMS * 20:
             raise ImportInputError("has too many XML elements", file=file)
-        stack.extend((child, depth + 1) for child in element)
+        level = [child for element in level for child in element]
+        depth += 1
 
 
 # ---------------------------------------------------------------------- CSV

@@ -6,6 +6,7 @@ import itertools
 import json
 import re
 import shutil
+import sqlite3
 import subprocess
 import threading
 import zipfile
@@ -209,6 +210,23 @@ def test_the_pdf_is_a_runbook_with_contents(package: Package) -> None:
         assert secret not in text
 
 
+def test_only_the_owner_can_open_the_package_folder(package: Package) -> None:
+    assert package.path.stat().st_mode & 0o777 == 0o700
+
+
+def test_a_damaged_attachment_stops_the_export(tmp_path: Path) -> None:
+    source = build_source(tmp_path / "source.sitebook")
+    conn = sqlite3.connect(source.vault.path)
+    with conn:
+        conn.execute("UPDATE attachments SET meta = zeroblob(length(meta))")
+    conn.close()
+    with pytest.raises(errors.VaultError) as caught:
+        export_handover(source.vault, "Contoso", tmp_path / "out", kdf_params=KDF)
+    source.vault.close()
+    assert "damaged" in str(caught.value)
+    assert {p.name for p in tmp_path.iterdir()} == {"source.sitebook", "tmp", "xdg"}
+
+
 def test_an_existing_out_is_refused(package: Package) -> None:
     with pytest.raises(errors.VaultError, match="already exists"):
         export_handover(package.source.vault, "Contoso Dental", package.path, kdf_params=KDF)
@@ -232,6 +250,7 @@ def test_zip_generated_passphrase_and_no_history(tmp_path: Path) -> None:
     words = result.passphrase_generated
     assert words is not None and len(words.split("-")) >= 6
     assert verify_package(tmp_path / "out.zip").ok
+    assert (tmp_path / "out.zip").stat().st_mode & 0o777 == 0o600  # plain text inside
     with zipfile.ZipFile(tmp_path / "out.zip") as archive:
         names = archive.namelist()
         assert all(n.startswith("out/") for n in names)

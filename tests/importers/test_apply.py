@@ -366,18 +366,20 @@ def test_cancel_rolls_everything_back(vault: Vault, client) -> None:
 
 def test_a_failure_mid_import_writes_nothing(vault: Vault, client, monkeypatch) -> None:
     calls = {"n": 0}
-    original = Vault.add_record
+    original = Vault.replay_versions
 
     def failing(self, *args, **kwargs):
         calls["n"] += 1
-        if calls["n"] == 5:
+        if calls["n"] == 3:  # after two batches of new records were stored
             raise VaultError("disk full (simulated)")
         return original(self, *args, **kwargs)
 
-    monkeypatch.setattr(Vault, "add_record", failing)
+    monkeypatch.setattr("importers.apply.BATCH", 2)
+    monkeypatch.setattr(Vault, "replay_versions", failing)
     with pytest.raises(VaultError, match="simulated"):
         run_import(vault, _parsed(*[_login(str(n)) for n in range(10)]), client=client.name)
     monkeypatch.undo()
+    assert calls["n"] == 3
     assert _count(vault) == 0
 
 

@@ -11,6 +11,7 @@ plain links, so no record can make a page fetch anything.
 from __future__ import annotations
 
 import functools
+import re
 from html import escape
 
 from markdown_it import MarkdownIt
@@ -24,9 +25,15 @@ CSP = (
 """The Content-Security-Policy of every page (also checked by the tests)."""
 
 
+_SPECIAL = re.compile(r"[&<>\"']")
+
+
 def e(text: object) -> str:
     """Escape text for HTML content and attribute values."""
-    return escape(str(text), quote=True)
+    text = text if isinstance(text, str) else str(text)
+    if _SPECIAL.search(text) is None:
+        return text  # most values: nothing to escape, no five passes of str.replace
+    return escape(text, quote=True)
 
 
 @functools.cache
@@ -37,8 +44,13 @@ def _markdown() -> MarkdownIt:
     return md
 
 
+@functools.lru_cache(maxsize=2048)
 def markdown(text: str) -> str:
-    """Render Markdown to safe HTML (no raw HTML, no images, unsafe link schemes dropped)."""
+    """Render Markdown to safe HTML (no raw HTML, no images, unsafe link schemes dropped).
+
+    Remembers recent results: procedures and notes often repeat boilerplate, and
+    rendering is the site's slowest step. Only non-secret values are rendered.
+    """
     return _markdown().render(text)
 
 

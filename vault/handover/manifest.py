@@ -53,12 +53,25 @@ def package_files(root: Path) -> list[str]:
     return sorted(name for name in found if name not in (MANIFEST, SIGNATURE))
 
 
-def file_table(root: Path) -> dict[str, dict[str, Any]]:
-    """{relative path: {"sha256", "size"}} for every file of the package."""
-    return {
-        name: {"sha256": sha256_file(root / name), "size": (root / name).stat().st_size}
-        for name in package_files(root)
-    }
+def file_table(
+    root: Path, known: dict[str, dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """{relative path: {"sha256", "size"}} for every file of the package.
+
+    ``known`` holds hashes taken of the exact bytes as they were written; a file
+    listed there with the same size on disk is not read back. Every other file
+    is read and hashed.
+    """
+    known = known or {}
+    table: dict[str, dict[str, Any]] = {}
+    for name in package_files(root):
+        size = (root / name).stat().st_size
+        entry = known.get(name)
+        if entry is not None and entry["size"] == size:
+            table[name] = {"sha256": entry["sha256"], "size": size}
+        else:
+            table[name] = {"sha256": sha256_file(root / name), "size": size}
+    return table
 
 
 def canonical(manifest: dict[str, Any]) -> bytes:

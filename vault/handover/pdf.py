@@ -86,6 +86,7 @@ def _fonts() -> tuple[str, str]:
 
 
 _STANDARD = {"regular": "Helvetica", "bold": "Helvetica-Bold"}
+_BUILTIN = frozenset(_STANDARD.values())
 
 
 def _face(style: str, text: str) -> str:
@@ -95,6 +96,8 @@ def _face(style: str, text: str) -> str:
     embedded TrueType subset; lines with other characters (Greek, Cyrillic,
     CJK, symbols) use the TrueType font, which has them.
     """
+    if text.isascii():
+        return _STANDARD[style]
     try:
         text.encode("cp1252")
     except UnicodeEncodeError:
@@ -103,9 +106,17 @@ def _face(style: str, text: str) -> str:
     return _STANDARD[style]
 
 
+@functools.cache
+def _widest(font: str) -> float:
+    """The widest glyph of a built-in font, per point of size (an upper bound for any line)."""
+    return max(pdfmetrics.getFont(font).widths) / 1000
+
+
 def _split(text: str, style: str, size: float, width: float) -> list[tuple[str, str]]:
     """Wrap one paragraph into (font, line) pairs no wider than ``width``."""
     font = _face(style, text)
+    if font in _BUILTIN and len(text) * size * _widest(font) <= width:
+        return [(font, text)]  # fits even if every character were the widest: not measured
     if pdfmetrics.stringWidth(text, font, size) <= width:
         return [(font, text)]
     return [(font, line) for line in simpleSplit(text, font, size, width)] or [(font, "")]
@@ -184,7 +195,7 @@ class _Layout:
                 cut = "… (cut here; the full text is in the site)"
                 lines = [*lines[:MAX_VALUE_LINES], ("Helvetica", cut)]
                 break
-        label_lines = _split(label, "bold", BODY, LABEL_W - 8)[:2]
+        label_lines = _label_lines(label)
         for index, (font, line) in enumerate(lines):
             self.room(BODY * LEADING)
             self.y -= BODY * LEADING
@@ -193,6 +204,12 @@ class _Layout:
                 label_font, label_line = label_lines[index]
                 page.ops.append(_Op(MARGIN, self.y, label_font, BODY, label_line))
             page.ops.append(_Op(MARGIN + LABEL_W, self.y, font, BODY, line))
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_lines(label: str) -> list[tuple[str, str]]:
+    """A field label wrapped into at most two lines (labels repeat: wrapped once each)."""
+    return _split(label, "bold", BODY, LABEL_W - 8)[:2]
 
 
 def _fast_text(internal: str, op: _Op) -> str:
@@ -272,9 +289,18 @@ def write_pdf(
     pdf.setCreator("Sitebook")
     total = 1 + toc_pages + len(layout.pages)
 
+    standard = {name: pdf._doc.getInternalFontName(name) for name in _STANDARD.values()}
+
     def draw(x: float, y: float, style: str, size: float, text: str, right: bool = False) -> None:
-        pdf.setFont(_face(style, text), size)
-        (pdf.drawRightString if right else pdf.drawString)(x, y, text)
+        font = _face(style, text)
+        internal = standard.get(font)
+        if internal is None:  # a TrueType line: ReportLab embeds the glyphs it uses
+            pdf.setFont(font, size)
+            (pdf.drawRightString if right else pdf.drawString)(x, y, text)
+            return
+        if right:
+            x -= pdfmetrics.stringWidth(text, font, size)
+        pdf._code.append(_fast_text(internal, _Op(x, y, font, size, text)))
 
     def frame(number: int) -> None:
         draw(
@@ -332,7 +358,6 @@ def write_pdf(
         pdf.showPage()
 
     # The records.
-    standard = {name: pdf._doc.getInternalFontName(name) for name in _STANDARD.values()}
     for page in layout.pages:
         for key, title, level, mark_y in page.marks:
             pdf.bookmarkHorizontal(key, 0, mark_y + SECTION * LEADING)

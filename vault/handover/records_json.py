@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from vault.fields import FieldKind
+from vault.fields import SECRET_KINDS, FieldKind
 from vault.handover.snapshot import (
     SECRET_PLACEHOLDER,
     Item,
@@ -193,12 +193,13 @@ def _fields(snapshot: Snapshot, item: Item, record: Record) -> list[dict[str, An
     kinds = {**item.kinds, **record.custom}
     out = []
     for name in ordered_fields(snapshot, record):
-        secret = item.is_secret(name, record)
+        kind = kinds.get(name, FieldKind.TEXT)
+        secret = kind in SECRET_KINDS  # what Item.is_secret(name, record) says
         out.append(
             {
                 "name": name,
                 "label": label_of(snapshot, record, name),
-                "kind": str(kinds.get(name, FieldKind.TEXT)),
+                "kind": str(kind),
                 "secret": secret,
                 "value": None if secret else record.fields[name],
             }
@@ -206,7 +207,9 @@ def _fields(snapshot: Snapshot, item: Item, record: Record) -> list[dict[str, An
     return out
 
 
-def _content(snapshot: Snapshot, item: Item, record: Record) -> dict[str, Any]:
+def _content(
+    snapshot: Snapshot, item: Item, record: Record, fields: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
     return {
         "type": record.type,
         "title": record.title,
@@ -214,19 +217,20 @@ def _content(snapshot: Snapshot, item: Item, record: Record) -> dict[str, Any]:
         "source": record.source,
         "tags": list(record.tags),
         "links": list(record.links),
-        "fields": _fields(snapshot, item, record),
+        "fields": _fields(snapshot, item, record) if fields is None else fields,
     }
 
 
 def record_json(snapshot: Snapshot, item: Item, attachment_paths: dict[str, str]) -> dict:
     """The JSON object of one record (see ``$defs/record`` in :data:`SCHEMA`)."""
     record = item.record
+    head = _fields(snapshot, item, record)  # the newest revision is the head: built once
     return {
         "id": record.id,
         "version": record.version,
         "created": record.created,
         "updated": record.updated,
-        **_content(snapshot, item, record),
+        **_content(snapshot, item, record, head),
         "backlinks": item.backlinks,
         "restricted": record.id in snapshot.restricted,
         "attachments": [
@@ -249,7 +253,7 @@ def record_json(snapshot: Snapshot, item: Item, attachment_paths: dict[str, str]
                 "created": rev.info.created,
                 "author_id": rev.info.author,
                 "author": rev.info.author_name,
-                **_content(snapshot, item, rev.record),
+                **_content(snapshot, item, rev.record, head if rev.record is record else None),
             }
             for rev in item.revisions
         ],

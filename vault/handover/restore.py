@@ -3,9 +3,10 @@
 Used both ways: the export writes ``client.sitebook`` (a new vault holding the
 client's scope, protected by the handover passphrase), and ``import handover``
 copies that file's client into the next provider's vault. Each record's
-versions are replayed oldest first, so the copy has the same history (same
-content and numbering; the saves are signed by the member who replays them, at
-the time of the replay: a vault only accepts signatures of its own members).
+versions are replayed oldest first, in batches (``RecordStore.replay_versions``),
+so the copy has the same history (same content and numbering; the saves are
+signed by the member who replays them, at the time of the replay: a vault only
+accepts signatures of its own members).
 Record ids are kept, so relations and reference fields stay valid;
 attachments are streamed across without a plaintext copy; user templates the
 records use are copied first. An import is one transaction.
@@ -22,6 +23,7 @@ from typing import BinaryIO
 
 from crypto.kdf import KdfParams
 from vault import errors
+from vault.batchwrite import existing_ids
 from vault.model import Client, Record
 from vault.templates import BUILTIN_TEMPLATES, Template
 from vault.vault import Vault
@@ -93,12 +95,8 @@ def copy_templates(dest: Vault, templates: Iterable[Template]) -> None:
             )
 
 
-def _record_exists(dest: Vault, record_id: str) -> bool:
-    try:
-        dest._version_row(record_id)
-    except errors.NotFoundError:
-        return False
-    return True
+BATCH = 500
+"""Records written per ``replay_versions`` call."""
 
 
 def replay(
@@ -112,10 +110,9 @@ def replay(
     """Write every version of every record into ``scope_id`` of ``dest``, keeping ids.
 
     Runs inside one transaction of ``dest`` (the caller's, if it opened one).
-    Versions are written through the record store's private ``_write`` because
-    the public API gives every new record a fresh id and validates links
-    against records that may not be copied yet; the report proposes a public
-    ``RecordStore.replay_version`` to replace this.
+    Records go in batches through ``RecordStore.replay_versions`` without
+    validation: they are copied from a vault that validated them, and links may
+    point at records of a later batch. Attachments follow their batch.
 
     Returns:
         (records, versions, attachments) written.
@@ -125,31 +122,46 @@ def replay(
             imported before, or this is its source vault).
     """
     counts = [0, 0, 0]
+    batch: list[RecordCopy] = []
+
+    def flush() -> None:
+        if not batch:
+            return
+        found = existing_ids(dest, (copy.versions[0].id for copy in batch))
+        if found:
+            raise errors.VaultError(
+                f"Record {sorted(found)[0][:8]} of this handover is already in this vault (was "
+                "the package imported before, or is this the vault it came from?). "
+                "Nothing was imported."
+            )
+        dest.replay_versions(
+            [[replace(v, scope_id=scope_id) for v in copy.versions] for copy in batch],
+            validate=False,
+            event=None,
+        )
+        for copy in batch:
+            for attachment in copy.attachments:
+                if check:
+                    check()
+                with attachment.open() as stream:
+                    dest.add_attachment(
+                        copy.versions[0].id, stream, attachment.name, mime=attachment.mime or None
+                    )
+                counts[2] += 1
+            counts[0] += 1
+            counts[1] += len(copy.versions)
+            if tick:
+                tick(1)
+        batch.clear()
+
     with dest.transaction():
         for copy in records:
             if check:
                 check()
-            first = copy.versions[0]
-            if _record_exists(dest, first.id):
-                raise errors.VaultError(
-                    f"Record {first.id[:8]} of this handover is already in this vault (was the "
-                    "package imported before, or is this the vault it came from?). "
-                    "Nothing was imported."
-                )
-            parent = None
-            for version in copy.versions:
-                dest._write(replace(version, scope_id=scope_id), parent)
-                parent = dest._version_row(version.id)
-                counts[1] += 1
-            for attachment in copy.attachments:
-                with attachment.open() as stream:
-                    dest.add_attachment(
-                        first.id, stream, attachment.name, mime=attachment.mime or None
-                    )
-                counts[2] += 1
-            counts[0] += 1
-            if tick:
-                tick(1)
+            batch.append(copy)
+            if len(batch) >= BATCH:
+                flush()
+        flush()
     return counts[0], counts[1], counts[2]
 
 

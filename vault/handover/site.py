@@ -16,11 +16,14 @@ version with what changed. Secret values never appear: a secret field shows
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from vault.fields import FieldKind
+from vault.fields import SECRET_KINDS, FieldKind
 from vault.handover import assets
 from vault.handover.html import e, page, value_html
 from vault.handover.snapshot import (
@@ -49,6 +52,7 @@ def write_site(
     *,
     tick: Callable[[int], None] | None = None,
     check: Callable[[], None] | None = None,
+    hashes: dict[str, dict[str, Any]] | None = None,
 ) -> None:
     """Write the site under ``root / "site"``.
 
@@ -58,25 +62,31 @@ def write_site(
         attachment_paths: Attachment id -> its path relative to the package root.
         tick: Called with 1 per record page written.
         check: Called between pages; raises CancelledError to stop.
+        hashes: Filled with {path relative to root: {"sha256", "size"}} of every
+            file written, so the manifest need not read 10,000 pages back.
     """
     (root / "site" / "records").mkdir(parents=True, exist_ok=True)
     (root / "site" / "assets").mkdir(exist_ok=True)
-    _write(root / "site" / "assets" / "style.css", assets.STYLE_CSS)
-    _write(root / "site" / "assets" / "search.js", assets.SEARCH_JS)
-    _write(root / "site" / "assets" / "search-index.js", _search_index(snapshot))
-    _write(root / "site" / "index.html", _index_page(snapshot))
+    folder = str(root)
+
+    def write(relative: str, text: str) -> None:
+        data = text.encode("utf-8")
+        with open(os.path.join(folder, relative), "wb") as handle:  # no Path per page
+            handle.write(data)
+        if hashes is not None:
+            hashes[relative] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+
+    write("site/assets/style.css", assets.STYLE_CSS)
+    write("site/assets/search.js", assets.SEARCH_JS)
+    write("site/assets/search-index.js", _search_index(snapshot))
+    write("site/index.html", _index_page(snapshot))
     links = {i.id: (f"{i.id}.html", i.record.title) for i in snapshot.items}
     for item in snapshot.items:
         if check:
             check()
-        html = _record_page(snapshot, item, links, attachment_paths)
-        _write(root / record_href(item.id), html)
+        write(record_href(item.id), _record_page(snapshot, item, links, attachment_paths))
         if tick:
             tick(1)
-
-
-def _write(path: Path, text: str) -> None:
-    path.write_text(text, encoding="utf-8", newline="\n")
 
 
 def _header(snapshot: Snapshot, root: str, crumbs: str) -> str:
@@ -230,12 +240,13 @@ def _fields_table(
     snapshot: Snapshot, item: Item, record: Record, links: dict[str, tuple[str, str]]
 ) -> str:
     rows = []
+    kinds = {**item.kinds, **record.custom}
     for name in ordered_fields(snapshot, record):
         label = label_of(snapshot, record, name)
-        if item.is_secret(name, record):
+        kind = kinds.get(name, FieldKind.TEXT)
+        if kind in SECRET_KINDS:  # what Item.is_secret(name, record) says
             cell = f'<span class="secret">{SECRET_PLACEHOLDER}</span>'
         else:
-            kind = {**item.kinds, **record.custom}.get(name, FieldKind.TEXT)
             cell = value_html(kind, record.fields[name], links)
         rows.append(f"<tr><th>{e(label)}</th><td>{cell}</td></tr>")
     if not rows:

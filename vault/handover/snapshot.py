@@ -227,7 +227,7 @@ def take(
                 record=record,
                 kinds=vault.kinds(record),
                 revisions=_revisions(vault, record, history),
-                attachments=vault.attachments(record.id),
+                attachments=vault.attachments(record.id, strict=True),
             )
         )
         if tick:
