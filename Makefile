@@ -9,7 +9,8 @@
 #   make clean         remove the venv and every cache
 #
 # Variables: PYTEST_ARGS (extra pytest arguments), RUN_ARGS (arguments for the
-# app), PYTHON (interpreter that creates the venv), EXTRAS (pip extras).
+# app; default --demo, the demo vault), PYTHON (interpreter that creates the
+# venv), EXTRAS (pip extras).
 
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +19,7 @@ RUFF := $(VENV)/bin/ruff
 STAMP := $(VENV)/.installed
 EXTRAS ?= test
 PYTEST_ARGS ?=
-RUN_ARGS ?=
+RUN_ARGS ?= --demo
 
 # Debian packages, installed by `make sysdeps` when one is missing and we are root.
 # Add to the list with another `SYSDEPS +=` line.

@@ -82,7 +82,7 @@ def test_first_start_creates_the_demo_vault_in_the_data_folder(sitebook_dirs) ->
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "SITEBOOK_DEMO_KDF_MIB": "64"}
     log = sitebook_dirs.log / LOG_FILE
     process = subprocess.Popen(
-        [sys.executable, "-m", "ui.desktop"],
+        [sys.executable, "-m", "ui.desktop", "--demo"],  # what `make run` passes
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import threading
+import time
+import weakref
 
 import pytest
 from PySide6.QtCore import QThread
@@ -140,3 +143,55 @@ def test_a_job_runs_once(qtbot) -> None:
         job.start()
         with pytest.raises(RuntimeError):
             job.start()
+
+
+class _Secret:
+    """Stands for a password held by a job's function (weakly referable)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _job_holding(secret: _Secret, parent=None) -> worker.Job:
+    return worker.run(lambda control: len(secret.text), parent=parent)
+
+
+def test_a_job_drops_its_function_and_what_it_holds_once_run(qtbot) -> None:
+    secret = _Secret("webdav password")
+    ref = weakref.ref(secret)
+    job = _job_holding(secret)
+    del secret
+    with qtbot.waitSignal(job.succeeded, timeout=TIMEOUT_MS) as outcome:
+        pass
+    assert outcome.args == [len("webdav password")]
+    gc.collect()
+    assert ref() is None  # the job lives on; the password does not
+
+
+def test_stop_cancels_waits_and_delivers_before_it_returns(qtbot) -> None:
+    started = threading.Event()
+    outcomes: list[object] = []
+    ended: list[str] = []
+
+    def work(control: worker.JobControl) -> None:
+        started.set()
+        for step in range(10_000):
+            time.sleep(0.005)
+            control.progress(step, 10_000)
+        ended.append("ran to the end")
+
+    job = worker.run(work, on_error=outcomes.append, on_success=outcomes.append)
+    assert started.wait(5)
+    assert job.stop(timeout=10)
+    assert not job.running and ended == []  # stopped, and the outcome is already here
+    assert len(outcomes) == 1 and isinstance(outcomes[0], CancelledError)
+    assert job.stop()  # stopping a finished job is a no-op
+
+
+def test_stop_gives_up_after_its_timeout(qtbot) -> None:
+    release = threading.Event()
+    job = worker.run(lambda control: release.wait(10), on_error=lambda _exc: None)
+    assert not job.stop(timeout=0.2)  # never reports progress: cannot be stopped in time
+    assert job.running
+    with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
+        release.set()

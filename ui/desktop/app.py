@@ -1,7 +1,9 @@
 """Start the desktop app: arguments, the rotating log file, QApplication, main window.
 
-``python -m ui.desktop [--vault PATH]``. Without ``--vault`` it opens the demo
-vault in the data folder, creating it on first run. The log goes to
+``python -m ui.desktop [PATH | --vault PATH | --demo]``. With a path it opens that
+vault's unlock screen; ``--demo`` opens the demo vault in the data folder,
+creating it on first run (``make run`` passes it); with neither it shows the
+start page of recent vaults, "Open other vault…" and "Create new vault…". The log goes to
 ``log_dir()/sitebook.log`` (rotated); log lines name events and record ids,
 never a field value.
 """
@@ -52,14 +54,35 @@ def parse_args(args: Sequence[str]) -> argparse.Namespace:
         ),
     )
     parser.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        type=Path,
+        help=QCoreApplication.translate("App", "the vault file to open (as --vault)"),
+    )
+    parser.add_argument(
         "--vault",
         metavar="PATH",
         type=Path,
         help=QCoreApplication.translate(
-            "App", "the vault file to open (default: the demo vault, created on first run)"
+            "App", "the vault file to open (default: the start page of recent vaults)"
         ),
     )
-    return parser.parse_args(list(args))
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help=QCoreApplication.translate(
+            "App", "open the demo vault in the data folder, creating it on first run"
+        ),
+    )
+    parsed = parser.parse_args(list(args))
+    if parsed.vault is None:
+        parsed.vault = parsed.path
+    elif parsed.path is not None and parsed.path != parsed.vault:
+        parser.error(QCoreApplication.translate("App", "give the vault once, as PATH or --vault"))
+    if parsed.demo and parsed.vault is not None:
+        parser.error(QCoreApplication.translate("App", "--demo opens the demo vault; drop PATH"))
+    return parsed
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -74,23 +97,34 @@ def main(argv: Sequence[str] | None = None) -> int:
     QApplication.setApplicationDisplayName("Sitebook")
     app = QApplication.instance() or QApplication(argv)
     assert isinstance(app, QApplication)
+    from ui.desktop.appicon import app_icon
+
+    app.setWindowIcon(app_icon())
     try:
         args = parse_args(app.arguments()[1:])
     except SystemExit as exc:  # --help, or a bad argument (argparse printed why)
         return int(exc.code or 0)
 
     from ui.desktop.crash import install_excepthook
+    from ui.desktop.fileopen import FileOpenFilter
     from ui.desktop.firstrun import demo_kdf_params, demo_vault_path
     from ui.desktop.mainwindow import MainWindow
 
     log_path = setup_logging()
     install_excepthook()
-    demo = args.vault is None
-    vault_path = demo_vault_path() if demo else args.vault.expanduser()
+    demo = bool(args.demo)
+    if demo:
+        vault_path: Path | None = demo_vault_path()
+    else:
+        vault_path = args.vault.expanduser() if args.vault is not None else None
     log.info("Sitebook starting (log: %s)", log_path)
     window = MainWindow(vault_path, demo=demo, demo_kdf=demo_kdf_params())
     window.show()
     window.start()
+    # macOS hands a double-clicked vault over as an event once the loop runs.
+    file_open = FileOpenFilter(app)
+    app.installEventFilter(file_open)
+    file_open.set_opener(window.start_control.open_path)
     ticker = _stop_on_signals(window, app)
     status = app.exec()
     ticker.stop()

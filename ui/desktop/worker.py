@@ -13,6 +13,12 @@ Outcomes: ``succeeded(result)``; ``failed(VaultError)`` for known conditions
 (shown inline by the caller; cancellation is a ``CancelledError``);
 ``crashed(exception)`` for anything else, which is a bug and goes to the crash
 dialog unless the caller handles it. ``finished`` follows each of them.
+
+A job drops its callable as soon as it has run: the callable's closure often
+holds a secret (a WebDAV password, a passphrase), and the job object itself can
+live on (re-parented, or until Qt deletes its parent). :meth:`Job.stop` cancels
+and waits for the callable to return, then delivers the outcome at once: what
+locking needs before it takes the keys away from work that uses them.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QThreadPool, Signal, Slot
 
 from ui.desktop.crash import show_crash
 from ui.desktop.signals import emit
@@ -32,6 +38,8 @@ log = logging.getLogger(__name__)
 
 _OK, _FAILED, _CRASHED = 0, 1, 2
 _RUNNING: set[Job] = set()  # keeps every job alive until its outcome is delivered
+STOP_SECONDS = 30.0
+"""How long :meth:`Job.stop` waits for a cancelled callable to return."""
 
 
 class JobControl:
@@ -84,7 +92,8 @@ class Job(QObject):
 
     def __init__(self, fn: Callable[[JobControl], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._fn = fn
+        self._fn: Callable[[JobControl], Any] | None = fn  # None once it has run
+        self._returned = threading.Event()  # set once the callable has returned or raised
         self.control = JobControl(self)
         self.running = False
         queued = Qt.ConnectionType.QueuedConnection
@@ -105,9 +114,31 @@ class Job(QObject):
         """Ask the job to stop at its next progress report or check."""
         self.control._cancel.set()
 
+    def stop(self, timeout: float = STOP_SECONDS) -> bool:
+        """Cancel, wait until the callable has returned, and deliver its outcome now.
+
+        Call on the GUI thread. It blocks for as long as the callable takes to
+        notice the cancel (its next progress report), at most ``timeout`` seconds.
+
+        Returns:
+            True if the job is not running any more; False if it did not stop in time.
+        """
+        if not self.running:
+            return True
+        self.cancel()
+        if not self._returned.wait(timeout):
+            log.warning("a background job did not stop within %.0f s", timeout)
+            return False
+        # The outcome is queued to this object; hand it over now rather than later.
+        QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
+        return not self.running
+
     def _run(self) -> None:  # on a pool thread
+        fn, self._fn = self._fn, None  # nothing keeps the callable (or its secrets) once run
         try:
-            result = self._fn(self.control)
+            if fn is None:
+                raise RuntimeError("this job has run already")
+            result = fn(self.control)
         except VaultError as exc:
             emit(self._done, _FAILED, exc)
         except Exception as exc:
@@ -117,6 +148,9 @@ class Job(QObject):
                 emit(self._done, _FAILED, CancelledError())
             else:
                 emit(self._done, _OK, result)
+        finally:
+            fn = None
+            self._returned.set()
 
     @Slot(int, object)
     def _deliver(self, outcome: int, value: object) -> None:
