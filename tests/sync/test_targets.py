@@ -96,3 +96,29 @@ def test_target_specs_keep_passwords_out_of_display() -> None:
     with pytest.raises(errors.ValidationError):
         parse_spec("  ")
     assert parse_spec("~/Dropbox/Sitebook").location == str(Path.home() / "Dropbox/Sitebook")
+
+
+@pytest.mark.parametrize(
+    ("typed", "says"),
+    [
+        ("https://host:abc/", "port"),
+        ("https://host:70000/", "port"),
+        ("https://host:0/", "port"),
+        ("https://bob:hunter2@host:99999/dav", "port"),
+        ("https://[::1", "IPv6"),
+        ("https://[::1/dav", "IPv6"),
+        ("https://:8080/", "server name"),
+        ("https://my host/", "space"),
+        ("/srv/share\x00/x", "NUL"),
+    ],
+)
+def test_a_mistyped_target_is_a_validation_error(typed: str, says: str) -> None:
+    with pytest.raises(errors.ValidationError) as caught:
+        parse_spec(typed)
+    assert says in str(caught.value)
+    assert "hunter2" not in str(caught.value)  # never quotes the URL
+
+
+def test_ipv6_and_ports_in_range_still_parse() -> None:
+    assert parse_spec("https://[::1]:8443/dav").location == "https://[::1]:8443/dav/"
+    assert parse_spec("http://host:65535").location == "http://host:65535/"

@@ -17,7 +17,8 @@ def test_starts_locked_with_nothing_prefilled(window) -> None:
     assert screen.passphrase.echoMode() == QLineEdit.EchoMode.Password
     assert not screen.error.isVisible()
     assert window.state_label.text() == "Locked"
-    assert window.sync_label.text() == "Sync: not configured"
+    # The sync target lives inside the vault: nothing is known about it until unlock.
+    assert window.sync_label.text() == "Sync: locked"
     assert not window.lock_action.isEnabled()
 
 

@@ -42,6 +42,13 @@ def open_path(parent: QWidget | None, title: str, filters: str = "") -> str:
     return path
 
 
+def folder_path(parent: QWidget | None, title: str, start: str = "") -> str:
+    """Ask for a folder; "" if cancelled."""
+    if _answers:
+        return str(_answers.popleft())
+    return QFileDialog.getExistingDirectory(parent, title, start)
+
+
 def confirm(parent: QWidget | None, title: str, text: str) -> bool:
     """Ask a yes/no question; True for yes."""
     if _answers:

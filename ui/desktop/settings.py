@@ -43,6 +43,7 @@ SETTINGS: dict[str, Setting] = {
         Setting("theme", "system", choices=("system", "light", "dark")),
         Setting("search_delay_ms", 150, 0, 2000),
         Setting("recent_vaults", ""),  # newline-separated paths, newest first
+        Setting("sync_interval_minutes", 5, 0, 24 * 60),  # 0: only "Sync now"
     )
 }
 """Every setting the window knows, with its default."""

@@ -8,6 +8,8 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
+    QHBoxLayout,
+    QPushButton,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -50,12 +52,25 @@ class SettingsDialog(QDialog):
         self.delay.setRange(0, 2000)
         self.delay.setSuffix(self.tr(" ms"))
         self.delay.setValue(int(settings.get("search_delay_ms")))
+        self.sync_interval = QSpinBox()
+        self.sync_interval.setObjectName("syncIntervalMinutes")
+        self.sync_interval.setRange(0, 24 * 60)
+        self.sync_interval.setSuffix(self.tr(" min"))
+        self.sync_interval.setSpecialValueText(self.tr("Only when I ask"))
+        self.sync_interval.setValue(int(settings.get("sync_interval_minutes")))
+        self.sync_button = QPushButton(self.tr("Sync &target…"))
+        self.sync_button.setObjectName("syncTargetButton")
+        self.sync_button.setEnabled(False)  # the window enables it while a vault is unlocked
+        sync_row = QHBoxLayout()
+        sync_row.addWidget(self.sync_interval, 1)
+        sync_row.addWidget(self.sync_button)
         form = QFormLayout()
         form.addRow(self.tr("Clear copied secrets after:"), self.clipboard)
         form.addRow(self.tr("Lock after idle time:"), self.idle)
         form.addRow("", self.screen_lock)
         form.addRow(self.tr("Theme:"), self.theme)
         form.addRow(self.tr("Search while typing after:"), self.delay)
+        form.addRow(self.tr("Sync automatically every:"), sync_row)
         buttons = QDialogButtonBox(
             QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
         )
@@ -73,5 +88,6 @@ class SettingsDialog(QDialog):
         s.set("lock_on_screen_lock", self.screen_lock.isChecked())
         s.set("theme", str(self.theme.currentData()))
         s.set("search_delay_ms", self.delay.value())
+        s.set("sync_interval_minutes", self.sync_interval.value())
         s.save()
         super().accept()

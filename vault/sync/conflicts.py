@@ -78,6 +78,22 @@ class ConflictOps:
                 out.append(Conflict(record_id, scope_id, heads[0].title, heads))
         return out
 
+    def conflict_versions(self, record_id: str) -> list[Record]:
+        """The decrypted heads of a record in conflict, in the order of ``conflicts()``.
+
+        For showing the versions side by side; damaged heads are skipped.
+        """
+        record_id = self.resolve_id(record_id)  # type: ignore[attr-defined]
+        self.get_record(record_id)  # type: ignore[attr-defined]  # the access check
+        out = []
+        for row in self._heads(record_id):
+            try:
+                record = self._open_row(row)  # type: ignore[attr-defined]
+            except errors.VaultError:
+                continue
+            out.append(replace(record, vid=row.vid, version=row.number, updated=row.created))
+        return out
+
     def resolve_conflict(
         self,
         record_id: str,

@@ -101,19 +101,46 @@ class TargetSpec:
 
 
 def parse_spec(location: str, user: str | None = None, password: str | None = None) -> TargetSpec:
-    """A TargetSpec from what a person typed; credentials in a URL are taken out of it."""
+    """A TargetSpec from what a person typed; credentials in a URL are taken out of it.
+
+    Raises:
+        ValidationError: nothing typed, or a URL that cannot be one (no server name, a
+            port that is not a number from 1 to 65535, an unclosed ``[`` of an IPv6
+            address, a scheme other than http or https). The message never quotes
+            the URL, which may hold a password.
+    """
     location = location.strip()
     if not location:
         raise errors.ValidationError({"target": "give a folder or a WebDAV URL"})
+    if "\x00" in location:
+        raise errors.ValidationError({"target": "the location contains a NUL character"})
     if location.lower().startswith(("http://", "https://")):
-        parts = urlsplit(location)
-        if not parts.hostname:
+        try:
+            parts = urlsplit(location)
+            hostname = parts.hostname
+        except ValueError:  # "https://[::1": an IPv6 address without its "]"
+            raise errors.ValidationError(
+                {"target": "the URL's server address is not valid (an IPv6 address needs [ and ])"}
+            ) from None
+        if not hostname:
             raise errors.ValidationError({"target": "the URL has no server name"})
+        if any(c.isspace() for c in hostname):
+            raise errors.ValidationError({"target": "the URL's server name contains a space"})
+        try:
+            port = parts.port
+        except ValueError:  # "https://host:abc/", "https://host:70000/"
+            raise errors.ValidationError(
+                {"target": "the URL's port must be a number from 1 to 65535"}
+            ) from None
+        if port == 0:
+            raise errors.ValidationError(
+                {"target": "the URL's port must be a number from 1 to 65535"}
+            )
         user = user or parts.username
         password = password or parts.password
-        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-        if parts.port:
-            host = f"{host}:{parts.port}"
+        host = hostname if ":" not in hostname else f"[{hostname}]"
+        if port:
+            host = f"{host}:{port}"
         path = parts.path if parts.path.endswith("/") else parts.path + "/"
         location = f"{parts.scheme.lower()}://{host}{path}"
     elif "://" in location:
