@@ -34,6 +34,7 @@ class Commands(QObject):
         self.w = window
         self.editor: RecordEditor | None = None
         self.palette: CommandPalette | None = None
+        self.types_dialog: QWidget | None = None
         self.unlocked_only: list[QAction] = []
         self.all: list[QAction] = []
         b = window.browser
@@ -52,6 +53,9 @@ class Commands(QObject):
             self.tr("Password &generator…"), "Ctrl+G", self.show_generator, locked_ok=True
         )
         self.palette_action = self._action(self.tr("&Go to…"), "Ctrl+K", self.show_palette)
+        self.record_types = self._action(
+            self.tr("Record &types…"), "Ctrl+Shift+T", self.show_record_types
+        )
 
     def _action(self, text: str, keys: str, slot: object, *, locked_ok: bool = False) -> QAction:
         action = QAction(text, self.w)
@@ -82,6 +86,7 @@ class Commands(QObject):
         """Put the actions into the window's menus."""
         for action in (self.new_client, self.new_record, self.edit, self.duplicate, self.delete):
             record_menu.addAction(action)
+        record_menu.addAction(self.record_types)
         record_menu.addSeparator()
         for action in (self.copy_user, self.copy_password, self.copy_totp, self.copy_url):
             record_menu.addAction(action)
@@ -107,9 +112,10 @@ class Commands(QObject):
         vault = self.w.vault
         if vault is None or not vault.is_unlocked:
             return None
-        templates = vault.templates()
+        retired = vault.retired_templates()
+        templates = {k: t for k, t in vault.templates().items() if k not in retired or k == type_id}
         scope, kind = self.w.browser.current_scope()
-        type_id = type_id or kind
+        type_id = type_id or (kind if kind in templates else None)
         if type_id is None:
             names = [t.name for t in templates.values()]
             name = dialogs.ask_item(self.w, self.tr("New record"), self.tr("Record type:"), names)
@@ -227,8 +233,27 @@ class Commands(QObject):
         palette.open()
         return palette
 
+    def show_record_types(self) -> QWidget | None:
+        """Open the record types (custom templates) list and editor."""
+        from ui.desktop.templateeditor_manager import TemplateManager
+
+        vault = self.w.vault
+        if vault is None or not vault.is_unlocked:
+            return None
+        dialog = TemplateManager(vault, self.w)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(lambda _r: self.w.browser.refresh())
+        dialog.finished.connect(lambda _r: setattr(self, "types_dialog", None))
+        self.types_dialog = dialog
+        dialog.open()
+        return dialog
+
     def close_forms(self) -> None:
         """Close every form and palette without saving (on lock)."""
+        types, self.types_dialog = self.types_dialog, None
+        if types is not None:
+            types.clear_forms()  # type: ignore[attr-defined]
+            types.reject()  # type: ignore[attr-defined]
         editor, self.editor = self.editor, None
         if editor is not None:
             editor.clear_secrets()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -164,6 +164,7 @@ class MarkdownInput(FieldInput):
         )
         self.preview = SafeBrowser()
         self.preview.setObjectName(f"preview_{definition.name}")
+        self.preview.setFocusPolicy(Qt.FocusPolicy.NoFocus)  # Tab goes editor -> next field
         split = QSplitter()
         split.addWidget(self.editor)
         split.addWidget(self.preview)

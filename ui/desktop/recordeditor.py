@@ -3,9 +3,13 @@
 Every template field gets the input of its kind (:mod:`ui.desktop.fieldinputs`)
 and is validated as it is typed; Save stays disabled while any field is wrong,
 and the vault's own :class:`~vault.errors.ValidationError` (which has the last
-word) is shown next to the fields it names. Closing with unsaved changes asks
-to save, discard or keep editing (through :mod:`ui.desktop.dialogs`, so a test
-can answer). Undo and redo are the inputs' own (Ctrl+Z, Ctrl+Shift+Z).
+word) is shown next to the fields it names. Relations to other records are
+added and removed with a type-ahead picker over the search index
+(:mod:`ui.desktop.relationpicker`); files dropped on the form (or picked) are
+attached after the record is saved, on the background helper
+(:mod:`ui.desktop.recordeditor_files`). Closing with unsaved changes asks to
+save, discard or keep editing (through :mod:`ui.desktop.dialogs`, so a test can
+answer). Undo and redo are the inputs' own (Ctrl+Z, Ctrl+Shift+Z); Ctrl+S saves.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import logging
 from collections.abc import Mapping
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -22,15 +26,18 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
-from ui.desktop import dialogs
+from ui.desktop import dialogs, worker
 from ui.desktop.fieldinputs import ERROR_STYLE, FieldInput, ReferenceInput, SecretInput, make_input
+from ui.desktop.recordeditor_files import PendingFiles, attach_job, local_files
+from ui.desktop.relationpicker import Relation, RelationPicker
 from ui.desktop.signals import emit
-from vault.errors import ValidationError, VaultError
+from vault.errors import CancelledError, ValidationError, VaultError
 from vault.fields import split_tags
 from vault.model import Record
 from vault.templates import Template
@@ -61,6 +68,8 @@ class RecordEditor(QDialog):
         self.vault, self.template, self.index = vault, template, index
         self.record = None if duplicate else record
         self._dirty = False
+        self._attaching: worker.Job | None = None
+        self.setAcceptDrops(True)
         if self.record is not None:
             title = self.tr("Edit {type}").format(type=template.name)
         else:
@@ -104,6 +113,15 @@ class RecordEditor(QDialog):
                 widget.setToolTip(definition.help)
             self.inputs[definition.name] = widget
         form.addRow(self.tr("T&ags:"), self.tags)
+        types = {t.id: t.name for t in vault.templates().values()}
+        self.relations = RelationPicker(
+            index, types, exclude=self.record.id if self.record else None
+        )
+        self.relations.changed.connect(self._edited)
+        form.addRow(self.tr("&Related:"), self.relations)
+        self.files = PendingFiles()
+        self.files.changed.connect(self._edited)
+        form.addRow(self.tr("Attach:"), self.files)
 
         body = QWidget()
         body.setLayout(form)
@@ -120,11 +138,16 @@ class RecordEditor(QDialog):
         self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
         self.buttons.accepted.connect(self.save)
         self.buttons.rejected.connect(self.reject)
+        QShortcut(QKeySequence(QKeySequence.StandardKey.Save), self, activated=self.save)
+        self.progress = QProgressBar()
+        self.progress.setObjectName("attachProgress")
+        self.progress.setVisible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
+        layout.addWidget(self.progress)
         layout.addWidget(self.buttons)
-        self.resize(720, 640)
+        self.resize(760, 760)
 
         if record is not None:
             self._fill(record, duplicate)
@@ -136,12 +159,26 @@ class RecordEditor(QDialog):
     def _fill(self, record: Record, duplicate: bool) -> None:
         self.title.setText(record.title + (self.tr(" (copy)") if duplicate else ""))
         self.tags.setText(", ".join(record.tags))
+        self.relations.set_links([self._relation(i) for i in record.links])
         for name, widget in self.inputs.items():
             value = record.fields.get(name, "")
             if isinstance(widget, ReferenceInput) and value:
                 widget.set_choice(value, self._title_of(value))
             else:
                 widget.set_text(value)
+
+    def _relation(self, record_id: str) -> Relation:
+        """A linked record's title and type (the few links of one record are decrypted)."""
+        try:
+            other = self.vault.get_record(record_id)
+        except VaultError:
+            return Relation(record_id, self.tr("(a record you cannot read)"))
+        template = self.vault.templates().get(other.type)
+        try:
+            client = self.vault.scope_name(other.scope_id)
+        except VaultError:
+            client = ""
+        return Relation(other.id, other.title, template.name if template else other.type, client)
 
     def _title_of(self, record_id: str) -> str:
         try:
@@ -196,6 +233,9 @@ class RecordEditor(QDialog):
         scope_id = self.client.currentData()
         tags = split_tags(self.tags.text())
         fields = self.values()
+        links = self.relations.ids()
+        if self._attaching is not None:
+            return False
         try:
             if self.record is None:
                 saved = self.vault.add_record(
@@ -204,6 +244,7 @@ class RecordEditor(QDialog):
                     self.title.text(),
                     {k: v for k, v in fields.items() if v},
                     tags=tags,
+                    links=links,
                 )
             else:
                 saved = self.vault.update_record(
@@ -211,7 +252,9 @@ class RecordEditor(QDialog):
                     title=self.title.text(),
                     fields=fields,
                     tags=tags,
+                    links=links,
                     scope_id=scope_id if scope_id != self.record.scope_id else None,
+                    based_on=self.record.vid or None,
                 )
         except ValidationError as exc:
             for name, problem in exc.problems.items():
@@ -228,12 +271,75 @@ class RecordEditor(QDialog):
         self.record = saved
         self._dirty = False
         log.info("record %s saved", saved.id)
+        if self.files.paths():
+            self._attach(saved.id)
+            return True
         emit(self.saved, saved.id)
         super().accept()
         return True
 
+    def _attach(self, record_id: str) -> None:
+        """Attach the queued files in the background, then close (progress and cancel)."""
+        files = self.files.paths()
+        self.message.setText(self.tr("Saved. Attaching {n} file(s)…").format(n=len(files)))
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.save_button.setEnabled(False)
+
+        def progressed(done: int, total: int) -> None:
+            self.progress.setRange(0, max(total, 1) if total else 0)
+            if total:
+                self.progress.setValue(min(done, total))
+
+        def finished_ok(_count: object) -> None:
+            self._attaching = None
+            self.files.clear()
+            emit(self.saved, record_id)
+            super(RecordEditor, self).accept()
+
+        def failed(exc: VaultError) -> None:
+            self._attaching = None
+            self.progress.setVisible(False)
+            self.save_button.setEnabled(True)
+            emit(self.saved, record_id)  # the record itself is saved; the list shows it
+            if isinstance(exc, CancelledError):
+                self.message.setText(self.tr("The record is saved; attaching was cancelled."))
+            else:
+                self.message.setText(
+                    self.tr("The record is saved, but a file was not attached: {e}").format(
+                        e=str(exc)
+                    )
+                )
+            self._dirty = True
+
+        self._attaching = worker.run(
+            attach_job(self.vault, record_id, files),
+            on_success=finished_ok,
+            on_error=failed,
+            on_progress=progressed,
+            parent=self,
+        )
+
+    @property
+    def attaching(self) -> worker.Job | None:
+        """The running attach job, if any."""
+        return self._attaching
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        """Accept local files dragged over the form."""
+        if local_files(event.mimeData()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        """Queue dropped files for attaching when the record is saved."""
+        if self.files.add(local_files(event.mimeData())):
+            event.acceptProposedAction()
+
     def reject(self) -> None:
-        """Close, asking first when there are unsaved changes."""
+        """Close, asking first when there are unsaved changes; cancel attaching files."""
+        if self._attaching is not None:
+            self._attaching.cancel()
+            return
         if self._dirty:
             answer = dialogs.choose(
                 self,
@@ -261,5 +367,9 @@ class RecordEditor(QDialog):
         """Empty every input (on lock) and close without asking."""
         for widget in self.inputs.values():
             widget.clear_secret()
+        self.relations.clear()
+        self.files.clear()
+        if self._attaching is not None:
+            self._attaching.cancel()
         self._dirty = False
         super().reject()
