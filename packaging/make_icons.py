@@ -1,6 +1,7 @@
 """Draw Sitebook's application icon and write every size and container the platforms need.
 
-``python packaging/make_icons.py`` writes, into ``ui/desktop/icons/`` (the window loads its icon from there):
+``python packaging/make_icons.py`` writes, into ``ui/desktop/icons/`` (where the window
+loads its icon from):
 
 - ``sitebook-{16,24,32,48,64,128,256,512}.png`` (Linux hicolor theme, window icon),
 - ``sitebook.ico`` (Windows: 16 to 256 pixels, PNG entries, written here by hand),
