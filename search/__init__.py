@@ -9,6 +9,8 @@ The public API, used by the CLI and the window alike::
     index.search_page(query, limit=50, offset=0)                # + total, suggestions
     index.catalog(scope_id, type)                               # -> [CatalogRow]
     index.counts()                                              # {scope: {type: n}}
+    index.backlinks(record_id)      # "linked from", without decrypting
+    index.due("2026-09-30")         # expiry, review and rotation dates
     index.maybe_save()      # on a timer;  index.close() before vault.lock()
 
 Modules: :mod:`search.tokens` (IT-shaped tokenisation), :mod:`search.document`
@@ -18,7 +20,8 @@ in-memory SQLite/FTS5 database), :mod:`search.query` and :mod:`search.dates`
 :mod:`search.rewrite`, :mod:`search.variants` and :mod:`search.lexicon` (word
 forms, substrings, "did you mean"), :mod:`search.engine` (running a query),
 :mod:`search.ranking`, :mod:`search.snippets`, :mod:`search.snapshot` (the
-encrypted file) and :mod:`search.index` (the facade). Nothing here imports Qt
+encrypted file), :mod:`search.relations` (links and dates) and
+:mod:`search.index` (the facade). Nothing here imports Qt
 or ``ui``.
 """
 

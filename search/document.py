@@ -22,6 +22,12 @@ column        holds
               to find records whose title *is* what was searched for
 ============  ===============================================================
 
+Besides the sections, a document carries what the window needs to draw
+relations and overviews without decrypting: its *links* (the records it links
+to or names in a reference field) and its *facts* (the values of its date and
+number fields: expiry, review and rotation dates, service dates, escalation
+order). Neither is ever a secret kind.
+
 Secret kinds (:data:`vault.fields.SECRET_KINDS`) are dropped here, before
 anything is tokenised; so are reference fields (record ids) and fields whose
 kind is unknown (a record whose template has gone), because an unknown kind
@@ -32,10 +38,12 @@ a trash list) and leave the full-text index.
 from __future__ import annotations
 
 import codecs
+import hashlib
 import json
 import re
+import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from search import tokens
 from vault.fields import SECRET_KINDS, FieldKind
@@ -56,6 +64,12 @@ SHORT_TEXT = 200
 
 COLUMNS = ("title", "tags", "fields", "body", "facets", "name")
 """The FTS5 columns, in table order."""
+
+FACT_KINDS = frozenset({FieldKind.DATE, FieldKind.NUMBER})
+"""Field kinds whose values are kept as facts (short, structured, never secret)."""
+
+MAX_FACT = 64
+"""Longer values of a fact kind are not kept (a valid date or number is far shorter)."""
 
 _UNSAFE = re.compile(r"[^\w" + re.escape(tokens.JOINERS) + "]")
 _BODY_KINDS = frozenset({FieldKind.MARKDOWN})
@@ -98,10 +112,16 @@ class Document:
     deleted: bool
     sections: tuple[Section, ...]
     stamp: str = ""
+    links: tuple[str, ...] = ()
+    facts: dict[str, str] = field(default_factory=dict)
 
     def sections_json(self) -> str:
-        """The sections as stored (compact JSON)."""
+        """The sections as compact JSON."""
         return dump_sections(self.sections)
+
+    def sections_packed(self) -> bytes:
+        """The sections as the index stores them (:func:`pack_sections`)."""
+        return pack_sections(self.sections)
 
 
 def dump_sections(sections: Iterable[Section]) -> str:
@@ -113,11 +133,54 @@ def dump_sections(sections: Iterable[Section]) -> str:
     )
 
 
-def load_sections(text: str) -> tuple[Section, ...]:
+def load_sections(text: str | bytes) -> tuple[Section, ...]:
     """Sections from :func:`dump_sections` output."""
     return tuple(
         Section(label, column, body, bool(phone)) for label, column, body, phone in json.loads(text)
     )
+
+
+_LABELS = (
+    "Kind", "Hostname", "FQDN", "IP addresses", "MAC address", "Serial number", "Manufacturer",
+    "Model", "Operating system", "Warranty expires", "Licence expires", "Notes", "Username",
+    "URL", "Rotation due", "Procedure", "Review due", "What", "Why", "Approved by",
+    "Approved on", "Status", "Date", "Technician", "Work done", "Ticket", "Minutes spent",
+    "Role", "Phone", "Mobile", "Email", "Escalation order", "May approve changes", "Address",
+    "Access notes", "Opening hours", "Support hours", "Response time", "Escalation path",
+    "Starts on", "Ends on",
+)  # fmt: skip
+_ZDICT = (
+    "".join(f'["{label}","{column}","' for column in ("body", "fields") for label in _LABELS)
+    + '",0],["Attachment","fields","",0],["Fields","body","'
+    + '[["Title","title","'
+).encode()
+"""The preset dictionary of :func:`pack_sections`: what most stored sections start with.
+
+Part of the index format (:data:`search.store.FORMAT`): changing it makes
+every stored section unreadable, so it is frozen here rather than derived from
+the templates, and a change must bump the format.
+"""
+
+
+_PACKER = zlib.compressobj(6, zdict=_ZDICT)
+_UNPACKER = zlib.decompressobj(zdict=_ZDICT)
+
+
+def pack_sections(sections: Iterable[Section]) -> bytes:
+    """Sections as stored in the index: :func:`dump_sections` JSON, deflated.
+
+    A preset dictionary of the labels and JSON framing most records share makes
+    short records compress too: at 100,000 demo records the stored sections
+    shrink from 49 MB to 22 MB, and so does every snapshot load.
+    """
+    packer = _PACKER.copy()  # primed once: setting the dictionary costs more than deflating
+    return packer.compress(dump_sections(sections).encode()) + packer.flush()
+
+
+def unpack_sections(blob: bytes) -> tuple[Section, ...]:
+    """Sections from :func:`pack_sections` output."""
+    unpacker = _UNPACKER.copy()
+    return load_sections(unpacker.decompress(blob) + unpacker.flush())
 
 
 def build(
@@ -144,8 +207,16 @@ def build(
         if record.fields.get(name) and kinds.get(name) not in _SKIPPED_KINDS
     }
     sections: tuple[Section, ...] = ()
+    links: tuple[str, ...] = ()
+    facts: dict[str, str] = {}
     if not record.deleted:
         sections = tuple(_sections(record, kinds, labels, attachments, read))
+        links = linked_ids(record, kinds)
+        facts = {
+            name: value.strip()
+            for name, value in record.fields.items()
+            if kinds.get(name) in FACT_KINDS and value.strip() and len(value) <= MAX_FACT
+        }
     return Document(
         id=record.id,
         scope_id=record.scope_id,
@@ -158,15 +229,41 @@ def build(
         deleted=record.deleted,
         sections=sections,
         stamp=stamp(record),
+        links=links,
+        facts=facts,
     )
 
 
-def stamp(record: Record) -> str:
-    """What identifies the indexed state of a record: its version id and change time.
+def linked_ids(record: Record, kinds: Mapping[str, FieldKind]) -> tuple[str, ...]:
+    """The records ``record`` relates to: its links, then its reference fields' values."""
+    found = [*record.links]
+    found += [
+        value.strip()
+        for name, value in record.fields.items()
+        if kinds.get(name) is FieldKind.REFERENCE and value.strip()
+    ]
+    return tuple(i for i in dict.fromkeys(found) if i != record.id)
 
-    Adding an attachment changes the time but not the version, so both are needed.
+
+def is_due(name: str) -> bool:
+    """Whether a date field of this name is something that expires or falls due.
+
+    Warranties, licences, certificates and domains (``*expire*``, ``*expiry*``),
+    rotation and review dates (``*_due``) and agreement ends (``ends_on``);
+    custom date fields named the same way count too.
     """
-    return f"{record.vid}@{record.updated}"
+    name = name.casefold()
+    return "expire" in name or "expiry" in name or name.endswith("_due") or name == "ends_on"
+
+
+def stamp(record: Record) -> str:
+    """What identifies the indexed state of a record: a digest of its version id and change time.
+
+    Adding an attachment changes the time but not the version, so both are
+    needed. A 96-bit digest rather than the two themselves: at 100,000 records
+    that is 4 MB less to store and to load.
+    """
+    return hashlib.blake2b(f"{record.vid}@{record.updated}".encode(), digest_size=12).hexdigest()
 
 
 def _sections(

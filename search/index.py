@@ -19,6 +19,10 @@ member can read, and keeps it in step with the vault:
   the mark with ``vault.changes(0, scopes=..., until=mark)`` on open and on
   :meth:`refresh`,
   which also drops scopes that are no longer readable.
+- **Relations and dates.** "Linked from", and the dates the expiry view and
+  the client overview need, are read from the index too
+  (:class:`search.relations.RelationReads`): the window decrypts only the
+  record it shows.
 - **Save.** :meth:`maybe_save` (call it on a timer, from a worker: at 100,000
   records writing takes about a second) writes the snapshot after a quiet
   period; :meth:`save` and :meth:`close` write it now. Call :meth:`close`
@@ -59,6 +63,7 @@ from search.model import (
 )
 from search.plan import Context
 from search.query import parse
+from search.relations import RelationReads
 from search.store import Store
 from vault import paths
 from vault.errors import VaultError
@@ -76,6 +81,9 @@ QUIET_SECONDS = 30.0
 
 BATCH = 500
 """Records per progress report and cancel check while building."""
+
+WINDOW = 5000
+"""Change counters read (and records decrypted) per step of a rebuild."""
 
 
 class _Names(Mapping[str, str]):
@@ -101,7 +109,7 @@ class _Names(Mapping[str, str]):
         return len(self._scopes)
 
 
-class SearchIndex:
+class SearchIndex(RelationReads):
     """The encrypted full-text index and record catalog of one unlocked vault.
 
     Attributes:
@@ -180,6 +188,7 @@ class SearchIndex:
         if isinstance(found, str):
             return found
         data, header = found
+        del found  # the plaintext goes as soon as SQLite has its copy (peak memory)
         store = Store.from_bytes(data, vault.vault_id)
         del data
         if store is None:
@@ -190,31 +199,38 @@ class SearchIndex:
         return store, {scope for scope, _ in header.scopes}
 
     def _rebuild(self, progress: Progress | None, cancel: Cancel | None) -> None:
-        records, _gone, mark = self.vault.changes(0)
+        """Index every record, reading :data:`WINDOW` change counters at a time.
+
+        Each window's records are decrypted, turned into documents and dropped
+        before the next is read, so a rebuild never holds the whole vault
+        decrypted (at 100,000 records that was over 300 MB at peak). Progress
+        is reported in change counters, up to the vault's high-water mark.
+        """
+        mark = self.vault.high_water_mark()
         self._check(cancel)
-        live = [r for r in records if self._indexable(r)]
-        total = len(live)
         if progress:
-            progress(0, total)
-        done = 0
-
-        def documents() -> Iterator[Document]:
-            nonlocal done
-            for record in live:
-                yield self._document(record)
-                done += 1
-                if done % BATCH == 0:
-                    self._check(cancel)
-                    if progress:
-                        progress(done, total)
-
+            progress(0, mark)
+        low = 0
         with self._lock:
-            self.store.bulk_load(documents())
+            while low < mark:
+                high = min(low + WINDOW, mark)
+                records, _gone, _mark = self.vault.changes(low, until=high)
+                documents: list[Document] = []
+                for done, record in enumerate(records, 1):
+                    if self._indexable(record):
+                        documents.append(self._document(record))
+                    if done % BATCH == 0:
+                        self._check(cancel)
+                del records
+                self.store.bulk_load(documents)
+                del documents
+                low = high
+                self._check(cancel)
+                if progress:
+                    progress(low, mark)
             self.store.optimize()
             self.store.set_meta("mark", mark)
             self._touched()
-        if progress:
-            progress(total, total)
 
     def _backfill(
         self, scopes: set[str], progress: Progress | None = None, cancel: Cancel | None = None
@@ -421,8 +437,26 @@ class SearchIndex:
                 scopes, type, include_deleted=include_deleted, limit=limit, offset=offset
             )
 
+    def list_rows(
+        self, scope_id: str | None = None, type: str | None = None
+    ) -> list[tuple[str, str, str, str, str, str]]:
+        """Live records for a big list, as plain tuples (see :meth:`search.store.Store.list_rows`).
+
+        (id, scope id, type, title, updated, list columns as a JSON object),
+        most recently changed first: what :meth:`catalog` gives, without the
+        cost of decoding every row (a second at 100,000 records).
+        """
+        with self._lock:
+            self._catch_up()
+            return self.store.list_rows(None if scope_id is None else [scope_id], type)
+
     def counts(self) -> dict[str, dict[str, int]]:
-        """Live records per scope and type: ``{scope_id: {type: count}}``."""
+        """Live records per scope and type: ``{scope_id: {type: count}}``.
+
+        Kept up to date as records change, and saved with the snapshot: the
+        window asks after every save, and counting 100,000 records takes a
+        quarter of a second.
+        """
         with self._lock:
             self._catch_up()
             return self.store.counts()

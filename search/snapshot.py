@@ -16,9 +16,10 @@ snapshot needs the current key of *every* scope it covers: after a key
 rotation or a lost membership, it cannot be opened and is rebuilt. Chunks are
 :data:`CHUNK_SIZE` bytes of the serialised database, each its own GCM call
 binding its position and whether it is the last (so chunks cannot be dropped,
-repeated or reordered). Reading opens them with ``AESGCM`` directly on the file
-buffer and fills one preallocated buffer: at 100,000 records a snapshot is
-~150 MB and every copy costs time.
+repeated or reordered). Reading streams the file and decrypts
+each chunk with ``AESGCM.decrypt_into`` straight into one preallocated buffer:
+at 100,000 records a snapshot is over 100 MB and every copy costs time and
+peak memory.
 
 Writing goes to a temporary file in the same folder (ciphertext only: the
 database is encrypted in memory first), which is flushed, fsynced and renamed
@@ -37,6 +38,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -208,6 +210,10 @@ def read(
 ) -> tuple[bytearray, Header] | str:
     """Decrypt a snapshot; (plaintext, header), or the reason it cannot be used.
 
+    The file is streamed chunk by chunk and every chunk is decrypted straight
+    into its place in the one plaintext buffer: the ciphertext is never held
+    whole (at 100,000 records that saves a 150 MB copy at peak).
+
     Args:
         path: The snapshot file.
         vault_id: The vault it must belong to.
@@ -217,13 +223,24 @@ def read(
     """
     try:
         with path.open("rb") as stream:
-            raw = bytearray(os.fstat(stream.fileno()).st_size)
-            if stream.readinto(raw) != len(raw):
-                return "the snapshot changed while it was read"
+            return _read(stream, vault_id, member_id, key_for)
     except FileNotFoundError:
         return "there is no snapshot"
     except OSError as exc:
         return f"the snapshot cannot be read ({exc.strerror})"
+
+
+def _read(
+    stream: BinaryIO, vault_id: str, member_id: str, key_for: KeyFor
+) -> tuple[bytearray, Header] | str:
+    size = os.fstat(stream.fileno()).st_size
+    fixed = stream.read(_FIXED.size)
+    if len(fixed) < _FIXED.size:
+        return "the file is shorter than a header"
+    count = _FIXED.unpack_from(fixed)[-1]
+    if count > MAX_SCOPES:
+        return "its header is implausible"
+    raw = fixed + stream.read(count * _SCOPE.size)
     parsed = read_header(raw)
     if isinstance(parsed, str):
         return parsed
@@ -239,42 +256,40 @@ def read(
         if current != version:
             return "a scope's key has changed since it was made"
         derived.append(key)
-    chunks = _chunk_spans(raw, at, header.chunks)
-    if isinstance(chunks, str):
-        return chunks
-    packed = bytes(raw[:at])
+    total = size - at - header.chunks * (_LENGTH.size + aead.OVERHEAD)
+    if total < 0:
+        return "the snapshot is truncated"
+    packed = raw[:at]
     cipher = AESGCM(_key(header, derived))
-    view = memoryview(raw)
-    out = bytearray(sum(end - start - aead.OVERHEAD for start, end in chunks))
+    out = bytearray(total)
+    target = memoryview(out)
+    buffer = bytearray(min(CHUNK_SIZE, total) + aead.OVERHEAD)
     filled = 0
-    for index, (start, end) in enumerate(chunks):
-        blob = view[start:end]
+    for index in range(header.chunks):
+        prefix = stream.read(_LENGTH.size)
+        if len(prefix) < _LENGTH.size:
+            return "the snapshot is truncated"
+        (length,) = _LENGTH.unpack(prefix)
+        if length < aead.OVERHEAD or filled + length - aead.OVERHEAD > total:
+            return "the snapshot is truncated"
+        if length > len(buffer):
+            buffer = bytearray(length)
+        blob = memoryview(buffer)[:length]
+        if stream.readinto(blob) != length:
+            return "the snapshot is truncated"
         if blob[0] != aead.FORMAT_GCM:
             return "the snapshot uses an unknown cipher format"
         nonce = bytes(blob[1 : 1 + aead.NONCE_LENGTH])
-        aad = aead.chunk_aad(packed, index, index == len(chunks) - 1)
+        aad = aead.chunk_aad(packed, index, index == header.chunks - 1)
+        plain = length - aead.OVERHEAD
         try:
-            plain = cipher.decrypt(nonce, blob[1 + aead.NONCE_LENGTH :], aad)
+            cipher.decrypt_into(
+                nonce, blob[1 + aead.NONCE_LENGTH :], aad, target[filled : filled + plain]
+            )
         except InvalidTag:
             return "the snapshot failed authentication (damaged or altered)"
-        out[filled : filled + len(plain)] = plain
-        filled += len(plain)
-    view.release()
-    return out, header
-
-
-def _chunk_spans(raw: bytearray, at: int, count: int) -> list[tuple[int, int]] | str:
-    """(start, end) of every chunk after the header, or why the framing is wrong."""
-    spans: list[tuple[int, int]] = []
-    for _ in range(count):
-        if at + _LENGTH.size > len(raw):
-            return "the snapshot is truncated"
-        (length,) = _LENGTH.unpack_from(raw, at)
-        at += _LENGTH.size
-        if length < aead.OVERHEAD or at + length > len(raw):
-            return "the snapshot is truncated"
-        spans.append((at, at + length))
-        at += length
-    if at != len(raw):
+        filled += plain
+    target.release()
+    if filled != total or stream.read(1):
         return "the snapshot has trailing bytes"
-    return spans
+    return out, header

@@ -4,16 +4,30 @@ One SQLite ``:memory:`` database holds, for every record the member can read:
 
 - ``catalog``: id, scope, type, title, tags, list-column values, created,
   updated, deleted. Record lists and counts read only this table.
-- ``docs``: the searchable sections of each live record (JSON), for snippets
+- ``docs``: the searchable sections of each live record (deflated JSON,
+  :func:`search.document.pack_sections`), for snippets
   and for removing a record from the FTS index exactly.
 - ``fts``: a contentless FTS5 table over the token streams of
   :mod:`search.document` (columns title, tags, fields, body, facets, name), and
   ``vocab``, an ``fts5vocab`` view of its terms.
+- ``links``: for every live record, the records it links to or names in a
+  reference field (by catalog rowid of the source, id of the target), so
+  "linked from" is one indexed read (:meth:`Store.backlinks`).
+- ``facts``: the date and number field values of live records
+  (:attr:`search.document.Document.facts`), with ``due`` set for dates that
+  expire or fall due (:func:`search.document.is_due`); the expiry view and the
+  client overview read them instead of decrypting records.
 - ``terms``: every token ever indexed (accents folded as FTS5 folds them),
   the list :mod:`search.lexicon` draws suggestions and substrings from
   without scanning the whole FTS5 index; tokens of removed records stay until
   the next rebuild and are checked against ``vocab`` before use.
-- ``meta``: the format version, vault id and the change mark.
+- ``meta``: the format version, vault id, the change mark, and the live
+  records per scope and type as they were when the index was serialised.
+
+Those counts are kept up to date in Python as documents come and go
+(:meth:`Store.counts`): counting 100,000 catalog rows took a quarter of a
+second, and SQLite triggers doing the same made every catch-up insert ten
+times slower.
 
 Every change gives the record a new rowid (one past the largest), so rowid
 order is the order in which records last changed: ranking ties and the
@@ -26,14 +40,15 @@ The database never touches the disk: :mod:`search.snapshot` encrypts
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 from collections.abc import Iterable
 
-from search.document import Document, Section, load_sections, streams, streams_of
+from search.document import Document, Section, is_due, streams, streams_of, unpack_sections
 from search.model import CatalogRow
 from search.tokens import FTS_TOKENIZER, SEPARATOR, fold
 
-FORMAT = 6
+FORMAT = 9
 """Bumped whenever the schema or the tokenisation changes: older snapshots are rebuilt."""
 
 _SCHEMA = f"""
@@ -54,8 +69,20 @@ CREATE TABLE catalog (
 CREATE INDEX catalog_list ON catalog (scope, type, deleted, updated);
 CREATE INDEX catalog_recent ON catalog (deleted, updated);
 CREATE INDEX catalog_created ON catalog (deleted, created);
-CREATE TABLE docs (rowid INTEGER PRIMARY KEY, sections TEXT NOT NULL);
+CREATE TABLE docs (rowid INTEGER PRIMARY KEY, sections BLOB NOT NULL);
 CREATE TABLE terms (term TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE links (
+    target TEXT NOT NULL, source INTEGER NOT NULL, PRIMARY KEY (target, source)
+) WITHOUT ROWID;
+CREATE INDEX links_source ON links (source);
+CREATE TABLE facts (
+    rowid INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT NOT NULL,
+    due INTEGER NOT NULL,
+    PRIMARY KEY (rowid, name)
+) WITHOUT ROWID;
+CREATE INDEX facts_due ON facts (value) WHERE due = 1;
 CREATE VIRTUAL TABLE fts USING fts5(
     title, tags, fields, body, facets, name, content='', tokenize="{FTS_TOKENIZER}"
 );
@@ -64,9 +91,13 @@ CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
 
 _CATALOG_COLUMNS = "id, scope, type, title, tags, columns, created, updated, deleted"
 _STORED_COLUMNS = _CATALOG_COLUMNS + ", stamp"
+_QUALIFIED = ", ".join("c." + name for name in _CATALOG_COLUMNS.split(", "))
 _FTS_INSERT = (
     "INSERT INTO fts (rowid, title, tags, fields, body, facets, name) VALUES (?,?,?,?,?,?,?)"
 )
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_LINK_INSERT = "INSERT OR IGNORE INTO links (target, source) VALUES (?, ?)"
+_FACT_INSERT = "INSERT OR REPLACE INTO facts (rowid, name, value, due) VALUES (?, ?, ?, ?)"
 _FTS_DELETE = (
     "INSERT INTO fts (fts, rowid, title, tags, fields, body, facets, name) "
     "VALUES ('delete', ?, ?, ?, ?, ?, ?, ?)"
@@ -85,6 +116,7 @@ class Store:
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
+        self._counts: dict[str, dict[str, int]] | None = None
 
     @classmethod
     def create(cls, vault_id: str) -> Store:
@@ -108,6 +140,8 @@ class Store:
                 conn.close()
                 return None
             store.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH '\"x\"'").fetchone()
+            saved = store.meta("counts")
+            store._counts = json.loads(saved) if isinstance(saved, str) else None
         except sqlite3.Error:
             conn.close()
             return None
@@ -115,6 +149,7 @@ class Store:
 
     def to_bytes(self) -> bytes:
         """The whole database as bytes (plaintext: encrypt before it goes anywhere)."""
+        self.set_meta("counts", json.dumps(self.counts(), separators=(",", ":")))
         return self.conn.serialize()
 
     def close(self) -> None:
@@ -160,6 +195,7 @@ class Store:
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
+            self._counts = None  # the rolled-back changes were counted
             raise
         return written
 
@@ -169,6 +205,8 @@ class Store:
         rows: list[tuple] = []
         docs: list[tuple] = []
         fts: list[tuple] = []
+        links: list[tuple] = []
+        facts: list[tuple] = []
         seen: set[str] = set()
         next_rowid = (conn.execute("SELECT coalesce(max(rowid), 0) FROM catalog").fetchone()[0]) + 1
         for document in documents:
@@ -176,11 +214,13 @@ class Store:
             next_rowid += 1
             rows.append((rowid, *_catalog_values(document)))
             if not document.deleted:
-                docs.append((rowid, document.sections_json()))
+                docs.append((rowid, document.sections_packed()))
                 values = streams(document)
                 fts.append((rowid, *values))
                 for column in values[:4]:
                     seen.update(column.split(" "))
+                links.extend(_link_rows(rowid, document))
+                facts.extend(_fact_rows(rowid, document))
         conn.execute("BEGIN")
         try:
             conn.executemany(
@@ -190,11 +230,15 @@ class Store:
             )
             conn.executemany("INSERT INTO docs (rowid, sections) VALUES (?, ?)", docs)
             conn.executemany(_FTS_INSERT, fts)
+            conn.executemany(_LINK_INSERT, links)
+            conn.executemany(_FACT_INSERT, facts)
             self._add_terms(seen)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
+        finally:
+            self._counts = None  # counted again when asked
         return len(rows)
 
     def _insert(self, document: Document) -> list[str]:
@@ -205,12 +249,15 @@ class Store:
         )
         if document.deleted:
             return []
+        self._count(document.scope_id, document.type, 1)
         rowid = cursor.lastrowid
         self.conn.execute(
-            "INSERT INTO docs (rowid, sections) VALUES (?, ?)", (rowid, document.sections_json())
+            "INSERT INTO docs (rowid, sections) VALUES (?, ?)", (rowid, document.sections_packed())
         )
         values = streams(document)
         self.conn.execute(_FTS_INSERT, (rowid, *values))
+        self.conn.executemany(_LINK_INSERT, _link_rows(rowid, document))
+        self.conn.executemany(_FACT_INSERT, _fact_rows(rowid, document))
         return [token for column in values[:4] for token in column.split(" ")]
 
     def _add_terms(self, found: Iterable[str]) -> None:
@@ -228,10 +275,13 @@ class Store:
         rowid, scope, type_, tags, created, updated, sections = row
         if sections is not None:
             values = streams_of(
-                load_sections(sections), scope, type_, json.loads(tags), created, updated
+                unpack_sections(sections), scope, type_, json.loads(tags), created, updated
             )
             self.conn.execute(_FTS_DELETE, (rowid, *values))
             self.conn.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
+            self.conn.execute("DELETE FROM links WHERE source = ?", (rowid,))
+            self.conn.execute("DELETE FROM facts WHERE rowid = ?", (rowid,))
+            self._count(scope, type_, -1)
         self.conn.execute("DELETE FROM catalog WHERE rowid = ?", (rowid,))
 
     def remove_scopes(self, scope_ids: Iterable[str]) -> None:
@@ -274,6 +324,22 @@ class Store:
             args += [-1 if limit is None else max(0, limit), max(0, offset)]
         return [_row(values) for values in self.conn.execute(sql, args)]
 
+    def list_rows(
+        self, scope_ids: Iterable[str] | None = None, type: str | None = None
+    ) -> list[tuple[str, str, str, str, str, str]]:
+        """Live rows as a record list needs them, most recently changed first.
+
+        (id, scope, type, title, updated, list columns as JSON): no tags, no
+        decoding, no objects. At 100,000 records this takes a fifth of the time
+        of :meth:`catalog`.
+        """
+        where, args = _where(scope_ids, type, False)
+        sql = (
+            f"SELECT id, scope, type, title, updated, columns FROM catalog {where} "  # noqa: S608
+            "ORDER BY updated DESC, rowid DESC"
+        )
+        return self.conn.execute(sql, args).fetchall()
+
     def catalog_rows(self, rowids: Iterable[int]) -> dict[int, CatalogRow]:
         """Catalog rows by rowid."""
         wanted = list(rowids)
@@ -286,6 +352,15 @@ class Store:
         )
         return {values[0]: _row(values[1:]) for values in rows}
 
+    def rows_by_id(self, record_ids: Iterable[str]) -> dict[str, CatalogRow]:
+        """Catalog rows (tombstones included) by record id; unknown ids are left out."""
+        rows = self.conn.execute(
+            f"SELECT {_CATALOG_COLUMNS} FROM catalog "  # noqa: S608
+            "WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(record_ids)),),
+        )
+        return {values[0]: _row(values) for values in rows}
+
     def titles(self, rowids: Iterable[int]) -> dict[int, str]:
         """Titles by rowid."""
         rows = self.conn.execute(
@@ -297,7 +372,7 @@ class Store:
     def sections(self, rowid: int) -> tuple[Section, ...]:
         """The stored sections of a live record."""
         row = self.conn.execute("SELECT sections FROM docs WHERE rowid = ?", (rowid,)).fetchone()
-        return load_sections(row[0]) if row else ()
+        return unpack_sections(row[0]) if row else ()
 
     def date_bounds(self) -> dict[str, tuple[str, str]]:
         """First and last day (``YYYY-MM-DD``) of ``created`` and ``updated`` of live records."""
@@ -314,14 +389,67 @@ class Store:
                 out[column] = (low[:10], high[:10])
         return out
 
+    def backlinks(self, record_id: str) -> list[CatalogRow]:
+        """Live records that link to ``record_id`` or name it in a reference field."""
+        rows = self.conn.execute(
+            f"SELECT {_QUALIFIED} FROM links l JOIN catalog c ON c.rowid = l.source "  # noqa: S608
+            "WHERE l.target = ? AND c.deleted = 0 AND c.id != ?",
+            (record_id, record_id),
+        )
+        return [_row(values) for values in rows]
+
+    def facts(self, record_ids: Iterable[str]) -> dict[str, dict[str, str]]:
+        """The facts (date and number field values) of live records, by record id."""
+        out: dict[str, dict[str, str]] = {}
+        rows = self.conn.execute(
+            "SELECT c.id, f.name, f.value FROM catalog c JOIN facts f ON f.rowid = c.rowid "
+            "WHERE c.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(record_ids)),),
+        )
+        for record_id, name, value in rows:
+            out.setdefault(record_id, {})[name] = value
+        return out
+
+    def due(
+        self, until: str, scope_ids: Iterable[str] | None = None
+    ) -> list[tuple[CatalogRow, str, str]]:
+        """(row, field name, date) of every due date on or before ``until`` (``YYYY-MM-DD``).
+
+        Only ISO dates (``YYYY-MM-DD``) of fields that expire or fall due
+        (:func:`search.document.is_due`), of live records, soonest first.
+        """
+        where, args = "", [until]
+        if scope_ids is not None:
+            where = "AND c.scope IN (SELECT value FROM json_each(?))"
+            args.append(json.dumps(sorted(scope_ids)))
+        rows = self.conn.execute(
+            f"SELECT {_QUALIFIED}, f.name, f.value FROM facts f "  # noqa: S608
+            "JOIN catalog c ON c.rowid = f.rowid "
+            f"WHERE f.due = 1 AND f.value <= ? AND c.deleted = 0 {where} ORDER BY f.value",
+            args,
+        )
+        return [(_row(values[:-2]), values[-2], values[-1]) for values in rows]
+
     def counts(self) -> dict[str, dict[str, int]]:
         """Live records per scope and type: ``{scope_id: {type: n}}``."""
-        out: dict[str, dict[str, int]] = {}
-        for scope, type_, count in self.conn.execute(
-            "SELECT scope, type, count(*) FROM catalog WHERE deleted = 0 GROUP BY scope, type"
-        ):
-            out.setdefault(scope, {})[type_] = count
-        return out
+        if self._counts is None:
+            counted: dict[str, dict[str, int]] = {}
+            for scope, type_, count in self.conn.execute(
+                "SELECT scope, type, count(*) FROM catalog WHERE deleted = 0 GROUP BY scope, type"
+            ):
+                counted.setdefault(scope, {})[type_] = count
+            self._counts = counted
+        return {scope: dict(types) for scope, types in self._counts.items() if types}
+
+    def _count(self, scope: str, type_: str, delta: int) -> None:
+        if self._counts is None:
+            return
+        types = self._counts.setdefault(scope, {})
+        left = types.get(type_, 0) + delta
+        if left > 0:
+            types[type_] = left
+        else:
+            types.pop(type_, None)
 
 
 def _catalog_values(document: Document) -> tuple:
@@ -337,6 +465,17 @@ def _catalog_values(document: Document) -> tuple:
         int(document.deleted),
         document.stamp,
     )
+
+
+def _link_rows(rowid: int, document: Document) -> list[tuple[str, int]]:
+    return [(target, rowid) for target in document.links]
+
+
+def _fact_rows(rowid: int, document: Document) -> list[tuple[int, str, str, int]]:
+    return [
+        (rowid, name, value, int(is_due(name) and bool(_ISO_DATE.fullmatch(value))))
+        for name, value in document.facts.items()
+    ]
 
 
 def _row(values: tuple) -> CatalogRow:

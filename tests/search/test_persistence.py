@@ -174,10 +174,15 @@ def test_progress_and_cancel(vault: Vault, filled: dict[str, str], monkeypatch) 
     from search import index as index_module
 
     monkeypatch.setattr(index_module, "BATCH", 1)
+    monkeypatch.setattr(index_module, "WINDOW", 2)  # a rebuild in several steps
     calls: list[tuple[int, int]] = []
     with SearchIndex.open(vault, progress=lambda d, t: calls.append((d, t))) as index:
         assert index.last_load.startswith("rebuilt")
-    assert calls[0] == (0, 3) and calls[-1] == (3, 3)
+        assert {r.id for r in index.catalog()} == set(filled.values())
+        assert index.store.mark == vault.high_water_mark()
+    total = vault.high_water_mark()
+    assert calls[0] == (0, total) and calls[-1] == (total, total) and len(calls) > 2
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     index.path.unlink()
     with pytest.raises(IndexCancelled):
         SearchIndex.open(vault, cancel=lambda: True)

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from search import snapshot
-from search.document import Section, dump_sections, load_sections
+from search.document import Section, dump_sections, load_sections, pack_sections, unpack_sections
 
 HEX = "0123456789abcdef"
 ids = st.text(alphabet=HEX, min_size=32, max_size=32)
@@ -86,3 +86,19 @@ sections = st.lists(
 @given(sections)
 def test_sections_round_trip(found: list[Section]) -> None:
     assert load_sections(dump_sections(found)) == tuple(found)
+
+
+@given(sections)
+def test_packed_sections_round_trip(found: list[Section]) -> None:
+    assert unpack_sections(pack_sections(found)) == tuple(found)
+
+
+def test_packed_sections_are_smaller_for_template_shaped_records() -> None:
+    found = [
+        Section("Title", "title", "srv-dc01"),
+        Section("Hostname", "fields", "srv-dc01"),
+        Section("IP addresses", "fields", "10.0.4.12"),
+        Section("Operating system", "fields", "Windows Server 2022"),
+        Section("Fields", "body", "Kind, Hostname, IP addresses, Operating system"),
+    ]
+    assert len(pack_sections(found)) < len(dump_sections(found).encode()) * 0.7

@@ -2,7 +2,8 @@
 
 Everything the tree and the list show comes from the search catalog
 (:class:`search.SearchIndex`), never from decrypting records one by one: the
-tree from ``counts()``, the list from ``catalog(scope, type)``. Only the
+tree from ``counts()``, the list from ``list_rows(scope, type)`` (plain tuples,
+list columns decoded only when shown). Only the
 selected record is decrypted, by the record view. Lists of more than
 :data:`SYNC_ROWS` rows are read on the worker so the GUI thread never waits for
 them. The search field above the list searches as you type (debounced, off the
@@ -36,7 +37,8 @@ from ui.desktop.catalogmodel import (
     CatalogProxy,
     CatalogTableModel,
     ListRow,
-    rows_from_catalog,
+    rows_from_list,
+    sort_by_title,
 )
 from ui.desktop.clientmodel import (
     COUNT_ROLE,
@@ -173,7 +175,7 @@ class VaultBrowser(QWidget):
         self._vault = vault
         self.index = index
         self.runner.index = index
-        self.view.set_vault(vault)
+        self.view.set_vault(vault, index)  # type: ignore[arg-type]
         self._scope = (None, None)
         self.reload_tree()
         self._fill_list()
@@ -300,31 +302,42 @@ class VaultBrowser(QWidget):
             self._search_changed(self.search.text())
             return
         if self._expected <= SYNC_ROWS:
-            rows = rows_from_catalog(index.catalog(scope, kind))  # type: ignore[attr-defined]
+            rows = rows_from_list(index.list_rows(scope, kind))  # type: ignore[attr-defined]
             self._show_rows(rows, search=False)
             return
         self.count_label.setText(self.tr("Reading the list…"))
+        header = self.table.horizontalHeader()
+        order = header.sortIndicatorOrder() if header.sortIndicatorSection() == TITLE else None
 
         def work(_control: JobControl) -> list[ListRow]:
-            return rows_from_catalog(index.catalog(scope, kind))  # type: ignore[attr-defined]
+            rows = rows_from_list(index.list_rows(scope, kind))  # type: ignore[attr-defined]
+            if order is not None:
+                sort_by_title(rows, order)  # here, not on the GUI thread
+            return rows
 
         def done(rows: list[ListRow]) -> None:
             if generation == self._list_generation:
-                self._show_rows(rows, search=False)
+                self._show_rows(rows, search=False, title_order=order)
 
         self._list_job = worker.run(work, on_success=done, parent=self)
 
-    def _show_rows(self, rows: list[ListRow], *, search: bool) -> None:
+    def _show_rows(
+        self, rows: list[ListRow], *, search: bool, title_order: Qt.SortOrder | None = None
+    ) -> None:
         vault = self._vault
         if vault is None:
             return
         current = self.view.record_id
-        self.table_model.set_rows(rows, vault.templates(), self._scope_names, search=search)
+        self.table_model.set_rows(
+            rows, vault.templates(), self._scope_names, search=search, title_order=title_order
+        )
         if not search:
             header = self.table.horizontalHeader()
             column = header.sortIndicatorSection()
-            if 0 <= column < self.table_model.columnCount():
-                self.table_model.sort(column, header.sortIndicatorOrder())
+            wanted = (column, header.sortIndicatorOrder())
+            valid = 0 <= column < self.table_model.columnCount()
+            if valid and self.table_model.sorted_by() != wanted:
+                self.table_model.sort(*wanted)
         self._fit_columns()
         self._update_count(search)
         wanted = self._pending_select or current

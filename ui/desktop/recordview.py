@@ -3,7 +3,9 @@
 A :class:`SafeBrowser` (a QTextBrowser that loads nothing from the network or the
 disk and follows no link by itself) shows the HTML of :mod:`ui.desktop.recordhtml`.
 The view holds the decrypted record only while it is shown; :meth:`RecordView.clear`
-drops it, the revealed set and the document (on lock).
+drops it, the revealed set and the document (on lock). Only that one record is
+decrypted: the titles of related records and the records linking to it
+("Linked from") come from the search index when the view has one.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QPalette, QTextDocument
 from PySide6.QtWidgets import QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
+from search import CatalogRow, SearchIndex
 from ui.desktop import clipboard
 from ui.desktop.attachmentspane import AttachmentsPane
 from ui.desktop.historypane import HistoryPane
@@ -98,6 +101,7 @@ class RecordView(QWidget):
         layout.addWidget(self.totp)
         layout.addWidget(self.tabs)
         self._vault: Vault | None = None
+        self._index: SearchIndex | None = None
         self._record: Record | None = None
         self._revealed: set[str] = set()
         self._html = ""
@@ -115,9 +119,14 @@ class RecordView(QWidget):
         """Names of the secret fields shown in clear."""
         return frozenset(self._revealed)
 
-    def set_vault(self, vault: Vault | None) -> None:
-        """Use ``vault`` to read records (None on lock)."""
+    def set_vault(self, vault: Vault | None, index: SearchIndex | None = None) -> None:
+        """Use ``vault`` to read records (None on lock) and ``index`` for relations.
+
+        Without an index, relations are read from the vault, which decrypts
+        every record once: fine for a small vault, not for 100,000 records.
+        """
         self._vault = vault
+        self._index = index if vault is not None else None
         if vault is None:
             self.clear()
 
@@ -288,16 +297,31 @@ class RecordView(QWidget):
 
     def _related(self, record_id: str) -> Related:
         assert self._vault is not None
+        if self._index is not None:
+            row = self._index.rows([record_id]).get(record_id)
+            if row is None:
+                return Related(record_id, None)
+            template = self._vault.templates().get(row.type)
+            return Related(row.id, row.title, template.name if template else row.type)
         try:
             other = self._vault.get_record(record_id)
         except VaultError:
             return Related(record_id, None)
         return self._summary(other)
 
-    def _summary(self, other: Record) -> Related:
+    def _summary(self, other: Record | CatalogRow) -> Related:
         assert self._vault is not None
         template = self._vault.templates().get(other.type)
         return Related(other.id, other.title, template.name if template else other.type)
+
+    def _backlinks(self, record_id: str) -> list[Related]:
+        assert self._vault is not None
+        found: list[Record] | list[CatalogRow]
+        if self._index is not None:
+            found = self._index.backlinks(record_id)
+        else:
+            found = self._vault.backlinks(record_id)
+        return [self._summary(r) for r in found]
 
     def _render(self, keep_scroll: bool = False) -> None:
         vault, record = self._vault, self._record
@@ -310,7 +334,7 @@ class RecordView(QWidget):
             if kinds.get(name) == FieldKind.REFERENCE and value
         }
         try:
-            backlinks = [self._summary(r) for r in vault.backlinks(record.id)]
+            backlinks = self._backlinks(record.id)
             scope_name = vault.scope_name(record.scope_id)
         except VaultError as exc:
             log.warning("relations of record %s unavailable: %s", record.id, type(exc).__name__)

@@ -98,13 +98,17 @@ class Screens(QObject):
         """The overview of the client selected in the tree."""
         from ui.desktop.overviews import ClientOverview
 
-        vault = self._vault()
+        vault, index = self._vault(), self.w.index
         scope, _type = self.w.browser.current_scope()
-        return self._show(ClientOverview(vault, scope, self.w)) if vault else None
+        if vault is None or index is None:
+            return None
+        return self._show(ClientOverview(vault, index, scope, self.w))  # type: ignore[arg-type]
 
     def show_expiry(self) -> QDialog | None:
         """Expiry and due dates across clients."""
         from ui.desktop.overviews import ExpiryDialog
 
-        vault = self._vault()
-        return self._show(ExpiryDialog(vault, self.w)) if vault else None
+        vault, index = self._vault(), self.w.index
+        if vault is None or index is None:
+            return None
+        return self._show(ExpiryDialog(vault, index, self.w))  # type: ignore[arg-type]
