@@ -9,22 +9,40 @@ minutes; bench/bench_ui.py opens the real 100k demo vault). Not covered here:
 sorting a 100k list by a column, which runs on the GUI thread (one Python sort,
 measured by bench_ui).
 
+Unlocking must also not decrypt the vault record by record (``vault.refresh``
+took 34 s and 360 MB at 100,000 records): the window draws from the search
+index and decrypts only the record shown; a test checks the vault's own
+record cache stays unread through unlock, selecting a record with relations,
+and the overview and expiry screens.
+
 Each measurement is tried up to three times and the best run must stay under
 50 ms: a stall our code causes repeats on every try, while another process
-taking the CPU of this shared two-core machine for a moment does not.
+taking the CPU of this shared two-core machine for a moment does not. When the
+machine is overloaded (load average above its core count) the wall-clock gap
+measures the other processes, so the test then judges the CPU time the GUI
+thread itself spent between two ticks: work our code does there still counts.
 """
 
 from __future__ import annotations
 
+import os
+import random
 import time
+from dataclasses import replace
 
 import pytest
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QTableView
 
-from tests.ui.conftest import OFFSCREEN_NOISE, SIGNAL_TIMEOUT_MS
+from tests.ui.conftest import OFFSCREEN_NOISE, SIGNAL_TIMEOUT_MS, unlock
 from tests.ui.test_catalogmodel import make_rows
-from ui.desktop.catalogmodel import CatalogProxy, CatalogTableModel
+from ui.desktop.catalogmodel import (
+    TITLE,
+    CatalogProxy,
+    CatalogTableModel,
+    rows_from_list,
+    sort_by_title,
+)
 from vault.templates import BUILTIN_TEMPLATES
 
 pytestmark = [pytest.mark.timeout(120), OFFSCREEN_NOISE]
@@ -32,21 +50,35 @@ LIMIT_MS = 50
 ATTEMPTS = 3
 
 
+def overloaded() -> bool:
+    """True when other processes want more CPU than the machine has."""
+    return os.getloadavg()[0] > (os.cpu_count() or 1)
+
+
 class Watchdog:
-    """Largest gap between 10 ms ticks of a GUI-thread timer."""
+    """Largest gap between 10 ms ticks of a GUI-thread timer, in wall and GUI-thread CPU ms.
+
+    ``worst`` is the stall the person sees, or, on an overloaded machine, the
+    GUI thread's own CPU time in its longest gap (see the module docstring).
+    """
 
     def __init__(self) -> None:
         self.timer = QTimer()
         self.timer.setInterval(10)
         self.timer.timeout.connect(self._tick)
-        self.last = 0.0
-        self.worst = 0.0
+        self.last = self.last_cpu = 0.0
+        self.wall = self.cpu = 0.0
 
     def _tick(self) -> None:
-        now = time.perf_counter()
+        now, cpu = time.perf_counter(), time.thread_time()
         if self.last:
-            self.worst = max(self.worst, (now - self.last) * 1000)
-        self.last = now
+            self.wall = max(self.wall, (now - self.last) * 1000)
+            self.cpu = max(self.cpu, (cpu - self.last_cpu) * 1000)
+        self.last, self.last_cpu = now, cpu
+
+    @property
+    def worst(self) -> float:
+        return self.cpu if overloaded() else self.wall
 
     def __enter__(self) -> Watchdog:
         self.last = 0.0
@@ -81,6 +113,28 @@ def test_unlock_and_search_as_you_type_never_block(qtbot, window, small_vault) -
     assert typing < LIMIT_MS, f"typing stalled the GUI for {typing:.0f} ms (best of tries)"
 
 
+def test_unlock_decrypts_only_the_record_shown(qtbot, window, small_vault) -> None:
+    unlock(qtbot, window, small_vault.passphrase)
+    vault, browser = window.vault, window.browser
+    assert browser.table_model.rowCount() == small_vault.records
+    linked = next(r for r in browser.table_model.rows() if window.index.backlinks(r.id))
+    browser.select_record(linked.id)
+    assert browser.view.record_id == linked.id
+    assert "Linked from" in browser.view.browser.toPlainText()
+    overview = window.screens.show_overview()
+    if overview.details_job is not None:
+        with qtbot.waitSignal(overview.details_job.finished, timeout=SIGNAL_TIMEOUT_MS):
+            pass
+    expiry = window.screens.show_expiry()
+    with qtbot.waitSignal(expiry.load_job.finished, timeout=SIGNAL_TIMEOUT_MS):
+        pass
+    assert expiry.model.rowCount() > 0
+    # The vault's record cache is filled only by refresh(), which reads every record.
+    assert vault._catalog_seq == -1 and vault._catalog == {}
+    vault.list_records()  # the check can fail: reading the list the old way fills it
+    assert vault._catalog_seq > 0 and len(vault._catalog) >= small_vault.records
+
+
 def test_scrolling_100k_rows_never_blocks(qtbot) -> None:
     model = CatalogTableModel()
     proxy = CatalogProxy()
@@ -106,3 +160,27 @@ def test_scrolling_100k_rows_never_blocks(qtbot) -> None:
         if best < LIMIT_MS:
             break
     assert best < LIMIT_MS, f"scrolling stalled the GUI for {best:.0f} ms (best of tries)"
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_big_lists_are_sorted_on_the_worker_as_the_model_would(order: Qt.SortOrder) -> None:
+    rows = make_rows(3000)
+    rows += [replace(r, id=f"{int(r.id, 16) + 10_000:032x}") for r in rows[:50]]  # equal titles
+    rows += [replace(rows[0], id="f" * 32, title="SRV-000000")]  # equal but for case
+    random.Random(4).shuffle(rows)
+    presorted = list(rows)
+    sort_by_title(presorted, order)
+    model = CatalogTableModel()
+    model.set_rows(rows, BUILTIN_TEMPLATES, {"scope0": "A"})
+    assert model.sorted_by() is None
+    model.sort(TITLE, order)
+    assert [r.id for r in model.rows()] == [r.id for r in presorted]
+    model.set_rows(presorted, BUILTIN_TEMPLATES, {"scope0": "A"}, title_order=order)
+    assert model.sorted_by() == (TITLE, order)
+
+
+def test_lazy_list_columns_read_like_a_dict() -> None:
+    rows = rows_from_list([("a" * 32, "s", "configuration", "srv", "2026", '{"hostname": "h1"}')])
+    columns = rows[0].columns
+    assert columns.get("hostname") == "h1" and columns.get("kind", "") == ""
+    assert dict(columns) == {"hostname": "h1"} and len(columns) == 1 and "hostname" in columns

@@ -34,8 +34,11 @@ from ui.desktop.commands import Commands
 from ui.desktop.crash import show_crash
 from ui.desktop.firstrun import DEMO_RECORDS, FirstRun, passphrase_file_for
 from ui.desktop.idlelock import IdleLock
+from ui.desktop.importwizard_menu import TransferMenu
 from ui.desktop.screens import Screens
 from ui.desktop.signals import emit
+from ui.desktop.startcontrol import StartControl
+from ui.desktop.synccontrol import SyncControl
 from ui.desktop.unlock import ERROR_STYLE, UnlockScreen
 from ui.desktop.worker import JobControl
 from vault.errors import VaultError
@@ -91,7 +94,7 @@ class MainWindow(QMainWindow):
 
     def __init__(
         self,
-        vault_path: Path,
+        vault_path: Path | None = None,
         *,
         demo: bool = False,
         demo_kdf: KdfParams | None = None,
@@ -100,7 +103,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
-        self.vault_path = Path(vault_path)
+        self.vault_path = Path(vault_path) if vault_path is not None else None  # None: start page
         self.demo = demo
         self._demo_kdf = demo_kdf
         self._demo_records = demo_records
@@ -119,6 +122,9 @@ class MainWindow(QMainWindow):
         for page in (self.welcome, self.unlock_screen, self.browser):
             self.stack.addWidget(page)
         self.setCentralWidget(self.stack)
+        self.start_control = StartControl(self)  # start page, Open/New/Close vault, wizard
+        self.stack.addWidget(self.start_control.screen)
+        self.unlock_screen.back_requested.connect(self.start_control.close_vault)
 
         self.save_timer = QTimer(self)
         self.save_timer.setInterval(30_000)
@@ -126,8 +132,7 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self.state_label = QLabel()
         self.state_label.setObjectName("vaultState")
-        self.sync_label = QLabel(self.tr("Sync: not configured"))
-        self.sync_label.setObjectName("syncState")
+        self.sync_label = self.sync.label
         for label in (self.state_label, self.sync_label):
             label.setContentsMargins(10, 0, 10, 0)
             self.statusBar().addPermanentWidget(label)
@@ -150,11 +155,18 @@ class MainWindow(QMainWindow):
         self.settings_action = QAction(self.tr("&Settings…"), self)
         self.settings_action.setMenuRole(QAction.MenuRole.PreferencesRole)
         self.settings_action.triggered.connect(self.show_settings)
+        self.transfers = TransferMenu(self)  # File: import, hand over, verify
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        self.start_control.fill_menu(file_menu)
+        self.transfers.fill_menu(file_menu)
         vault_menu = self.menuBar().addMenu(self.tr("&Vault"))
         vault_menu.addAction(self.lock_action)
         vault_menu.addSeparator()
         self.screens = Screens(self)
         self.screens.fill_vault_menu(vault_menu)
+        vault_menu.addSeparator()
+        self.sync = SyncControl(self)
+        self.sync.fill_menu(vault_menu)
         vault_menu.addSeparator()
         vault_menu.addAction(self.settings_action)
         vault_menu.addSeparator()
@@ -175,8 +187,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ start
 
     def start(self) -> None:
-        """Create the demo vault if this is its first run, else ask to unlock."""
-        if self.demo and not self.vault_path.exists():
+        """Start page without a vault; else the demo's first run, or ask to unlock."""
+        if self.vault_path is None:
+            self.start_control.show_start()
+        elif self.demo and not self.vault_path.exists():
             self.start_first_run()
         else:
             self.open_vault()
@@ -230,9 +244,14 @@ class MainWindow(QMainWindow):
         self.unlock_screen.show_busy(self.tr("Opening the search index…"))
 
         def work(control: JobControl) -> object:
-            return SearchIndex.open(
+            index = SearchIndex.open(
                 vault, progress=control.progress, cancel=lambda: control.cancelled
             )
+            # Name every client and count the records here, not on the GUI thread
+            # (1,000 signed client names and 100,000 records: over a second).
+            vault.clients()
+            index.counts()
+            return index
 
         def failed(exc: VaultError) -> None:
             self.unlock_screen.show_busy("")
@@ -256,16 +275,23 @@ class MainWindow(QMainWindow):
         self.index = index
         count = self.browser.load(vault, index)
         self.stack.setCurrentWidget(self.browser)
-        self.state_label.setText(
+        state = (
             self.tr("Unlocked — 1 record")
             if count == 1
             else self.tr("Unlocked — {n} records").format(n=count)
         )
+        if vault.read_only:  # read-only media: reads work, every change is refused
+            state = self.tr(
+                "{state} — read-only: copy the vault to a writable folder to change it"
+            ).format(state=state)
+        self.state_label.setText(state)
         self.setWindowTitle(self.tr("{name} — Sitebook").format(name=vault.name))
         self.lock_action.setEnabled(True)
         self.find_action.setEnabled(True)
         self.commands.set_unlocked(True)
         self.screens.set_unlocked(True)
+        self.sync.unlocked()
+        self.start_control.opened(vault)
         self.idle.poke()
         self.save_timer.start()
         self.browser.table.setFocus()
@@ -273,10 +299,19 @@ class MainWindow(QMainWindow):
         emit(self.unlocked, vault)
 
     def lock(self) -> None:
-        """Forget keys and every decrypted value on screen; back to the unlock screen."""
+        """Forget keys and every decrypted value on screen; back to the unlock screen.
+
+        Work that uses the vault stops first: import and handover jobs are cancelled
+        and waited for (an import rolls back), their windows wiped; only then are the
+        index closed and the keys dropped. An open create wizard is emptied even when
+        no vault is open (idle lock on the start page).
+        """
+        self.start_control.lock()
         if not self.is_unlocked:
             return
         self.save_timer.stop()
+        self.sync.locked()
+        self.transfers.close_all()  # cancels and waits for jobs that use the keys and index
         self.commands.close_forms()
         self.screens.close_all()
         self.browser.clear()
@@ -296,13 +331,14 @@ class MainWindow(QMainWindow):
 
     def _show_locked(self) -> None:
         hint = ""
-        if self.demo and passphrase_file_for(self.vault_path).exists():
+        if self.demo and self.vault_path and passphrase_file_for(self.vault_path).exists():
             hint = self.tr("This is the demo vault; its passphrase is in {path}.").format(
                 path=str(passphrase_file_for(self.vault_path))
             )
         self.unlock_screen.set_hint(hint)
         self.state_label.setText(self.tr("Locked"))
-        self.setWindowTitle(self.tr("{file} — Sitebook").format(file=self.vault_path.name))
+        name = self.vault_path.name if self.vault_path else ""
+        self.setWindowTitle(self.tr("{file} — Sitebook").format(file=name))
         self.lock_action.setEnabled(False)
         self.find_action.setEnabled(False)
         self.commands.set_unlocked(False)
@@ -323,6 +359,8 @@ class MainWindow(QMainWindow):
 
         dialog = SettingsDialog(self.settings, self)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.sync_button.setEnabled(self.is_unlocked)
+        dialog.sync_button.clicked.connect(lambda: self.sync.show_settings(dialog))
         dialog.accepted.connect(self.apply_settings)
         dialog.open()
         self.settings_dialog = dialog
@@ -334,12 +372,13 @@ class MainWindow(QMainWindow):
         from ui.desktop.theme import apply_theme
 
         apply_theme(str(self.settings.get("theme")))
+        self.sync.apply_settings()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         """Lock and close the vault file on the way out."""
         building = self.first_run is not None and self.first_run.busy
         indexing = self.index_job is not None and self.index_job.running
-        if self.unlock_screen.is_busy or building or indexing:
+        if self.unlock_screen.is_busy or building or indexing or self.start_control.busy:
             self.statusBar().showMessage(self.tr("Please wait until the vault is ready."), 5000)
             event.ignore()
             return
@@ -350,6 +389,7 @@ class MainWindow(QMainWindow):
         """Lock, close the vault file and clear a copied secret (safe to call twice)."""
         if self.first_run is not None:
             self.first_run.discard()
+        self.start_control.shutdown()
         self.lock()
         if self.vault is not None:
             self.vault.close()
