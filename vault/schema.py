@@ -11,6 +11,7 @@ version ids and parents for sync, signatures everywhere, and an audit table.
 Migration 2 (format 1.1) adds local-only sync bookkeeping (``sync_*`` tables and
 the triggers that fill the outbox); none of it ever leaves the file. Migration 3
 (format 1.2) adds the signing time, a keyed tag and the settings to the signed state.
+Migration 4 (format 1.3) adds two indexes the status bar's sync state needs.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
 
 APPLICATION_ID = 0x53424B31  # "SBK1"
 FORMAT_MAJOR = 1
-FORMAT_MINOR = 2
+FORMAT_MINOR = 3
 SQLITE_MAGIC = b"SQLite format 3\0"
 
 
@@ -268,6 +269,18 @@ def _migration_3(db: sqlite_utils.Database) -> None:
     )
 
 
+def _migration_4(db: sqlite_utils.Database) -> None:
+    """Indexes for the status bar's sync state, read on every unlock and after each sync.
+
+    Counting conflicts and this member's unsent changes scanned every record and
+    every outbox row: about 80 ms at 100,000 records, on the GUI thread.
+    """
+    db.conn.execute(
+        "CREATE INDEX IF NOT EXISTS records_conflict ON records (scope_id) WHERE conflict = 1"
+    )
+    db.conn.execute("CREATE INDEX IF NOT EXISTS sync_outbox_author ON sync_outbox (author)")
+
+
 TABLES = frozenset(
     {
         "meta",
@@ -287,6 +300,7 @@ MIGRATIONS: list[tuple[int, str, Callable[[sqlite_utils.Database], None]]] = [
     (1, "initial schema", _migration_1),
     (2, "local sync bookkeeping", _migration_2),
     (3, "signed state: time and keyed tag", _migration_3),
+    (4, "indexes for the sync status", _migration_4),
 ]
 
 
