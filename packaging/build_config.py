@@ -56,7 +56,8 @@ EXCLUDED_MODULES = (
 )
 
 # The Qt modules the window imports (grep ui/desktop for "PySide6."): QtCore,
-# QtGui, QtWidgets and, for screen-lock detection on Linux, QtDBus. Everything
+# QtGui, QtWidgets, QtPrintSupport (printing the recovery kit) and, for
+# screen-lock detection on Linux, QtDBus. Everything
 # else PySide6 offers stays out.
 UNUSED_QT_MODULES = tuple(
     f"PySide6.{name}"
@@ -86,7 +87,6 @@ UNUSED_QT_MODULES = tuple(
         "QtPdf",
         "QtPdfWidgets",
         "QtPositioning",
-        "QtPrintSupport",
         "QtQml",
         "QtQuick",
         "QtQuick3D",

@@ -122,6 +122,11 @@ def test_bundle_holds_no_development_tools_or_unused_qt(bundle: Path) -> None:
     assert not metadata & {"pytest", "ruff", "hypothesis", "pip", "setuptools"}
 
 
+def test_the_window_icon_is_bundled(bundle: Path) -> None:
+    icons = {path.name for path in bundle.rglob("ui/desktop/icons/sitebook-*.png")}
+    assert icons == {f"sitebook-{size}.png" for size in (16, 24, 32, 48, 64, 128, 256, 512)}
+
+
 def test_cli_version_is_pyproject_version(bundle: Path, tmp_path: Path) -> None:
     result = _run(bundle, _env(tmp_path), "--version")
     assert result.returncode == 0, result.stderr
@@ -156,7 +161,7 @@ def test_desktop_creates_the_demo_vault_offscreen(bundle: Path, tmp_path: Path) 
     log = tmp_path / "log" / "sitebook.log"
     demo = tmp_path / "data" / "demo.sitebook"
     with subprocess.Popen(
-        [str(bundle / "sitebook-desktop")],
+        [str(bundle / "sitebook-desktop"), "--demo"],  # no argument: the start page
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
