@@ -135,21 +135,23 @@ class Job(QObject):
 
     def _run(self) -> None:  # on a pool thread
         fn, self._fn = self._fn, None  # nothing keeps the callable (or its secrets) once run
+        outcome: tuple[int, object]
         try:
             if fn is None:
                 raise RuntimeError("this job has run already")
-            result = fn(self.control)
+            outcome = (_OK, fn(self.control))
         except VaultError as exc:
-            emit(self._done, _FAILED, exc)
+            outcome = (_FAILED, _without_frames(exc))
         except Exception as exc:
-            emit(self._done, _CRASHED, exc)
-        else:
-            if self.control.cancelled:
-                emit(self._done, _FAILED, CancelledError())
-            else:
-                emit(self._done, _OK, result)
+            outcome = (_CRASHED, exc)
+        # Let go of the callable before the outcome is delivered: the GUI thread
+        # may act on it (and expect the secrets gone) before this thread runs on.
+        fn = None
+        if outcome[0] == _OK and self.control.cancelled:
+            outcome = (_FAILED, CancelledError())
+        try:
+            emit(self._done, *outcome)
         finally:
-            fn = None
             self._returned.set()
 
     @Slot(int, object)
@@ -165,6 +167,22 @@ class Job(QObject):
             log.error("background job crashed: %s", type(value).__name__)
             emit(self.crashed, value)
         emit(self.finished)
+
+
+def _without_frames(exc: VaultError) -> VaultError:
+    """``exc`` with no traceback in it or in the exceptions it chains to.
+
+    A known error is shown by its message alone; its traceback would keep the
+    job's frames, and with them any secret the job's locals held (a WebDAV
+    password, a passphrase), alive for as long as someone keeps the error.
+    """
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        current.__traceback__ = None
+        current = current.__cause__ or current.__context__
+    return exc
 
 
 def run(
