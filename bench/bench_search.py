@@ -9,7 +9,10 @@ copies an existing demo vault named by ``SITEBOOK_BENCH_VAULT``, passphrase
 - snapshot save time and file size; load time with a cold keyring (a freshly
   unlocked vault: every scope key is unwrapped) and a warm one; catch-up after
   1,000 new records; load + catch-up (each the best of three runs, with the
-  process CPU time of that run: on a shared machine wall time is noisy);
+  process CPU time of that run: on a shared machine wall time is noisy).
+  The changes are read and tokenised while the snapshot is decrypted on a
+  helper thread, so "catch-up" is the time load + catch-up takes beyond a
+  plain load, not the catch-up's own work (the CPU time shows that);
 - median and p95 latency of the standard query mix (``bench/queries.txt``
   plus a 10 kB pasted log), 50 results per query, snippets included, each
   query run five times after one warm-up run.

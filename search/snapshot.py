@@ -24,6 +24,8 @@ peak memory.
 Writing goes to a temporary file in the same folder (ciphertext only: the
 database is encrypted in memory first), which is flushed, fsynced and renamed
 over the old snapshot with ``os.replace``; the folder is then fsynced. A
+write the disk refuses removes the temp file and raises
+:class:`~vault.errors.StorageError` (the old snapshot stays as it was). A
 reader that finds anything wrong (missing, short, other format, other vault,
 a scope it cannot read, a failed tag) gets the reason as a string, never an
 exception: the index is derived data and is rebuilt.
@@ -32,6 +34,7 @@ exception: the index is derived data and is rebuilt.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import struct
 import tempfile
@@ -45,6 +48,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from crypto import aead, keys
 from vault.codec import ctx
+from vault.errors import StorageError
 
 MAGIC = b"SBIX"
 FORMAT = 2
@@ -128,6 +132,11 @@ def write(
 
     Returns:
         The size of the file written, in bytes.
+
+    Raises:
+        StorageError: The disk refused a write (full, file too large, I/O
+            error); the previous snapshot, if any, is unchanged and no temp
+            file is left.
     """
     ordered = sorted(scopes)
     chunks = max(1, -(-len(data) // CHUNK_SIZE))
@@ -142,8 +151,11 @@ def write(
     packed = header.pack()
     key = _key(header, [k for _, _, k in ordered])
     view = memoryview(data)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise _refused(path, exc) from None
     tmp = Path(tmp_name)
     size = 0
     try:
@@ -159,12 +171,30 @@ def write(
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
+        if isinstance(exc, OSError):
+            raise _refused(path, exc) from None
         raise
     _fsync_dir(path.parent)
     return size
+
+
+_REASONS = {
+    errno.ENOSPC: "the disk is full",
+    errno.EDQUOT: "the disk quota is used up",
+    errno.EFBIG: "the file would be larger than this system allows",
+    errno.EIO: "the disk reported an I/O error",
+    errno.EROFS: "the disk is read-only",
+    errno.EACCES: "permission denied",
+}
+
+
+def _refused(path: Path, exc: OSError) -> StorageError:
+    """The error for a snapshot write the disk refused (the previous snapshot is untouched)."""
+    detail = _REASONS.get(exc.errno or 0) or exc.strerror or "the write failed"
+    return StorageError(f"the search index file {path}", detail)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -228,6 +258,29 @@ def read(
         return "there is no snapshot"
     except OSError as exc:
         return f"the snapshot cannot be read ({exc.strerror})"
+
+
+def peek(path: Path) -> Header | str:
+    """The plaintext header of a snapshot without decrypting it, or why it cannot be read.
+
+    Lets the index ask the vault for the changes since the snapshot's mark
+    while the body is still being decrypted. Nothing in it is trusted: the
+    header is checked again, as the associated data of every chunk, by :func:`read`.
+    """
+    try:
+        with path.open("rb") as stream:
+            fixed = stream.read(_FIXED.size)
+            if len(fixed) < _FIXED.size:
+                return "the file is shorter than a header"
+            count = _FIXED.unpack_from(fixed)[-1]
+            if count > MAX_SCOPES:
+                return "its header is implausible"
+            parsed = read_header(fixed + stream.read(count * _SCOPE.size))
+    except FileNotFoundError:
+        return "there is no snapshot"
+    except OSError as exc:
+        return f"the snapshot cannot be read ({exc.strerror})"
+    return parsed if isinstance(parsed, str) else parsed[0]
 
 
 def _read(

@@ -92,6 +92,7 @@ CREATE VIRTUAL TABLE vocab USING fts5vocab(fts, row);
 _CATALOG_COLUMNS = "id, scope, type, title, tags, columns, created, updated, deleted"
 _STORED_COLUMNS = _CATALOG_COLUMNS + ", stamp"
 _QUALIFIED = ", ".join("c." + name for name in _CATALOG_COLUMNS.split(", "))
+_CATALOG_INSERT = f"INSERT INTO catalog (rowid, {_STORED_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)"  # noqa: S608
 _FTS_INSERT = (
     "INSERT INTO fts (rowid, title, tags, fields, body, facets, name) VALUES (?,?,?,?,?,?,?)"
 )
@@ -177,27 +178,89 @@ class Store:
     def apply(self, documents: Iterable[Document], gone: Iterable[str] = ()) -> int:
         """Add or replace documents and drop records by id, in one transaction.
 
+        Batched: one read finds every record that is already indexed, and the
+        removals and insertions each go to SQLite as one ``executemany`` (at
+        1,000 changed records one statement per record cost a third of the
+        catch-up). A record given twice is written once, as given last.
+
         Returns:
             How many documents were written.
         """
+        latest = {document.id: document for document in documents}
         conn = self.conn
-        written = 0
-        seen: set[str] = set()
         conn.execute("BEGIN")
         try:
-            for record_id in gone:
-                self._remove(record_id)
-            for document in documents:
-                self._remove(document.id)
-                seen.update(self._insert(document))
-                written += 1
+            self._remove_many([*gone, *latest])
+            seen = self._insert_many(list(latest.values()))
             self._add_terms(seen)
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             self._counts = None  # the rolled-back changes were counted
             raise
-        return written
+        return len(latest)
+
+    def _remove_many(self, record_ids: list[str]) -> None:
+        """Remove records by id (unknown ids are ignored), each exactly from the FTS index."""
+        if not record_ids:
+            return
+        rows = self.conn.execute(
+            "SELECT c.rowid, c.scope, c.type, c.tags, c.created, c.updated, d.sections "
+            "FROM catalog c LEFT JOIN docs d ON d.rowid = c.rowid "
+            "WHERE c.id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(dict.fromkeys(record_ids))),),
+        ).fetchall()
+        if not rows:
+            return
+        fts: list[tuple] = []
+        live: list[tuple[int]] = []
+        for rowid, scope, type_, tags, created, updated, sections in rows:
+            if sections is None:
+                continue
+            values = streams_of(
+                unpack_sections(sections), scope, type_, json.loads(tags), created, updated
+            )
+            fts.append((rowid, *values))
+            live.append((rowid,))
+            self._count(scope, type_, -1)
+        conn = self.conn
+        conn.executemany(_FTS_DELETE, fts)
+        conn.executemany("DELETE FROM docs WHERE rowid = ?", live)
+        conn.executemany("DELETE FROM links WHERE source = ?", live)
+        conn.executemany("DELETE FROM facts WHERE rowid = ?", live)
+        conn.executemany("DELETE FROM catalog WHERE rowid = ?", [(r[0],) for r in rows])
+
+    def _insert_many(self, documents: list[Document]) -> set[str]:
+        """Add documents (none of them indexed now) with new rowids; returns their tokens."""
+        seen: set[str] = set()
+        if not documents:
+            return seen
+        conn = self.conn
+        rowid = conn.execute("SELECT coalesce(max(rowid), 0) FROM catalog").fetchone()[0]
+        rows: list[tuple] = []
+        docs: list[tuple] = []
+        fts: list[tuple] = []
+        links: list[tuple] = []
+        facts: list[tuple] = []
+        for document in documents:
+            rowid += 1
+            rows.append((rowid, *_catalog_values(document)))
+            if document.deleted:
+                continue
+            self._count(document.scope_id, document.type, 1)
+            docs.append((rowid, document.sections_packed()))
+            values = document.streams()
+            fts.append((rowid, *values))
+            for column in values[:4]:
+                seen.update(column.split(" "))
+            links.extend(_link_rows(rowid, document))
+            facts.extend(_fact_rows(rowid, document))
+        conn.executemany(_CATALOG_INSERT, rows)
+        conn.executemany("INSERT INTO docs (rowid, sections) VALUES (?, ?)", docs)
+        conn.executemany(_FTS_INSERT, fts)
+        conn.executemany(_LINK_INSERT, links)
+        conn.executemany(_FACT_INSERT, facts)
+        return seen
 
     def bulk_load(self, documents: Iterable[Document]) -> int:
         """Fill an empty index quickly (one transaction, executemany); returns the count."""
@@ -223,11 +286,7 @@ class Store:
                 facts.extend(_fact_rows(rowid, document))
         conn.execute("BEGIN")
         try:
-            conn.executemany(
-                f"INSERT INTO catalog (rowid, {_STORED_COLUMNS}) "  # noqa: S608
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
+            conn.executemany(_CATALOG_INSERT, rows)
             conn.executemany("INSERT INTO docs (rowid, sections) VALUES (?, ?)", docs)
             conn.executemany(_FTS_INSERT, fts)
             conn.executemany(_LINK_INSERT, links)
@@ -241,57 +300,20 @@ class Store:
             self._counts = None  # counted again when asked
         return len(rows)
 
-    def _insert(self, document: Document) -> list[str]:
-        """Add one document; returns its tokens (for the ``terms`` table)."""
-        cursor = self.conn.execute(
-            f"INSERT INTO catalog ({_STORED_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",  # noqa: S608
-            _catalog_values(document),
-        )
-        if document.deleted:
-            return []
-        self._count(document.scope_id, document.type, 1)
-        rowid = cursor.lastrowid
-        self.conn.execute(
-            "INSERT INTO docs (rowid, sections) VALUES (?, ?)", (rowid, document.sections_packed())
-        )
-        values = streams(document)
-        self.conn.execute(_FTS_INSERT, (rowid, *values))
-        self.conn.executemany(_LINK_INSERT, _link_rows(rowid, document))
-        self.conn.executemany(_FACT_INSERT, _fact_rows(rowid, document))
-        return [token for column in values[:4] for token in column.split(" ")]
-
     def _add_terms(self, found: Iterable[str]) -> None:
         new = {fold(t) for t in found if t and t != SEPARATOR}
         self.conn.executemany("INSERT OR IGNORE INTO terms (term) VALUES (?)", ((t,) for t in new))
 
-    def _remove(self, record_id: str) -> None:
-        row = self.conn.execute(
-            "SELECT c.rowid, c.scope, c.type, c.tags, c.created, c.updated, d.sections "
-            "FROM catalog c LEFT JOIN docs d ON d.rowid = c.rowid WHERE c.id = ?",
-            (record_id,),
-        ).fetchone()
-        if row is None:
-            return
-        rowid, scope, type_, tags, created, updated, sections = row
-        if sections is not None:
-            values = streams_of(
-                unpack_sections(sections), scope, type_, json.loads(tags), created, updated
-            )
-            self.conn.execute(_FTS_DELETE, (rowid, *values))
-            self.conn.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
-            self.conn.execute("DELETE FROM links WHERE source = ?", (rowid,))
-            self.conn.execute("DELETE FROM facts WHERE rowid = ?", (rowid,))
-            self._count(scope, type_, -1)
-        self.conn.execute("DELETE FROM catalog WHERE rowid = ?", (rowid,))
-
     def remove_scopes(self, scope_ids: Iterable[str]) -> None:
         """Drop every record of the given scopes (no longer readable)."""
-        for scope_id in scope_ids:
-            ids = [
-                r[0]
-                for r in self.conn.execute("SELECT id FROM catalog WHERE scope = ?", (scope_id,))
-            ]
-            self.apply((), ids)
+        ids = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT id FROM catalog WHERE scope IN (SELECT value FROM json_each(?))",
+                (json.dumps(sorted(scope_ids)),),
+            )
+        ]
+        self.apply((), ids)
 
     def optimize(self) -> None:
         """Merge the FTS5 segments (after a bulk load: smaller and faster to query)."""

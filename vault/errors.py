@@ -86,6 +86,7 @@ class StorageError(VaultError):
 
     def __init__(self, path: object, detail: str) -> None:
         super().__init__(f"Could not write {path}: {detail}. Nothing was changed.")
+        self.detail = detail
 
 
 class WrongPassphraseError(VaultError):

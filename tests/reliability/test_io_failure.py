@@ -334,11 +334,3 @@ def _create_under_limit(folder: Path, limit: int) -> list[str]:
     found += [f"left behind: {p.name}" for p in leftovers([folder])]
     found += [f"left behind: {p.name}" for p in folder.glob("*-wal")]
     return found
-
-
-@pytest.mark.skip(
-    reason="TODO(search): saving a search index under RLIMIT_FSIZE and on a full disk "
-    "(issue #9 item 2) once search/ writes its encrypted index file"
-)
-def test_index_save_under_io_failure() -> None:
-    """Pending: the index save must leave the previous index file or none, and no temp file."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from pathlib import Path
 
@@ -247,3 +248,74 @@ def test_granted_and_lost_scopes(
         assert index.search("dc01") == [] and index.search("t650") == []
         assert ids(index.search("fortigate")) == [filled["fw"]]
     carol.close()
+
+
+def _state(index: SearchIndex) -> tuple[dict[str, list[str]], list[tuple], dict]:
+    queries = ("srv*", "fs01", "dc01", "80F", "60F", "later", "patch", "fortigate")
+    found = {q: ids(index.search(q)) for q in queries}
+    rows = sorted(
+        (r.id, r.title, r.updated, r.deleted) for r in index.catalog(include_deleted=True)
+    )
+    return found, rows, index.counts()
+
+
+def test_catch_up_while_loading_matches_a_rebuild(
+    vault: Vault, vault_path: Path, contoso: Client, filled: dict[str, str], tmp_path: Path
+) -> None:
+    """Changes read while the snapshot decrypts give exactly what a full rebuild gives."""
+    _saved(vault)
+    vault.delete(filled["dc"])
+    vault.update_record(filled["fw"], fields={"model": "FortiGate 80F"})
+    later = vault.add_client("Later Client")
+    for number in range(30):
+        vault.add_record(later.id, "configuration", f"srv-later{number:02d}", {"kind": "server"})
+    vault.add_record(contoso.id, "configuration", "srv-fs01", {"hostname": "srv-fs01"})
+    vault.close()
+    again = reopen(vault_path)
+    index = SearchIndex.open(again)
+    assert index.last_load == "loaded"
+    assert later.id in index.scopes
+    caught_up = _state(index)
+    with SearchIndex.open(again, cache=tmp_path / "elsewhere") as rebuilt:
+        assert rebuilt.last_load.startswith("rebuilt")
+        assert _state(rebuilt) == caught_up
+    assert len(caught_up[0]["later"]) == 30
+    assert caught_up[0]["dc01"] == [] and caught_up[0]["60F"] == []
+    # Records written by the catch-up (sections kept as JSON) leave the FTS index exactly.
+    first = caught_up[0]["later"][0]
+    again.update_record(first, title="renamed-host", fields={"kind": "printer"})
+    assert ids(index.search("renamed-host")) == [first]
+    assert first not in ids(index.search("later", limit=100))
+    assert len(ids(index.search("later", limit=100))) == 29
+    index.close(save=False)
+    again.close()
+
+
+def test_header_that_changed_while_loading_is_not_trusted(
+    vault: Vault,
+    vault_path: Path,
+    contoso: Client,
+    filled: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Changes read from a peeked header that the decrypted one contradicts are re-read."""
+    _saved(vault)
+    added = vault.add_record(contoso.id, "configuration", "srv-fs01", {"hostname": "srv-fs01"})
+    real_peek = snapshot.peek
+    peeked: list[int] = []
+
+    def older_peek(path: Path) -> snapshot.Header | str:
+        header = real_peek(path)
+        assert not isinstance(header, str)
+        peeked.append(header.mark)
+        return dataclasses.replace(header, mark=0)
+
+    monkeypatch.setattr(snapshot, "peek", older_peek)
+    vault.update_record(filled["fw"], fields={"model": "FortiGate 80F"})
+    with SearchIndex.open(vault) as index:
+        assert peeked and index.last_load == "loaded"
+        assert ids(index.search("fs01")) == [added.id]
+        assert ids(index.search("80F")) == [filled["fw"]]
+        assert index.search("60F") == []
+        assert {r.id for r in index.catalog()} == {*filled.values(), added.id}
+        assert index.counts()[contoso.id]["configuration"] == 2

@@ -102,3 +102,24 @@ def test_packed_sections_are_smaller_for_template_shaped_records() -> None:
         Section("Fields", "body", "Kind, Hostname, IP addresses, Operating system"),
     ]
     assert len(pack_sections(found)) < len(dump_sections(found).encode()) * 0.7
+
+
+def test_peek_reads_the_header_without_the_keys(tmp_path: Path) -> None:
+    path = tmp_path / "snap.idx"
+    scope = "b" * 32
+    snapshot.write(
+        path, b"body" * 100, mark=42, vault_id="a" * 32, member_id="c" * 32,
+        scopes=[(scope, 3, b"k" * 32)],
+    )  # fmt: skip
+    header = snapshot.peek(path)
+    assert not isinstance(header, str)
+    assert (header.mark, header.scopes, header.vault_id) == (42, ((scope, 3),), "a" * 32)
+    assert snapshot.peek(tmp_path / "missing.idx") == "there is no snapshot"
+    path.write_bytes(b"SBIX")
+    assert isinstance(snapshot.peek(path), str)
+
+
+def test_sections_stored_as_json_text_read_back() -> None:
+    found = (Section("Title", "title", "srv-dc01"), Section("Notes", "body", "line\nnext", False))
+    assert unpack_sections(dump_sections(found)) == found
+    assert unpack_sections(pack_sections(found)) == found

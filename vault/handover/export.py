@@ -420,6 +420,8 @@ def export_handover(
             storage.fsync_dir(out.parent)
     except OSError as exc:
         raise errors.StorageError(out, exc.strerror or str(exc)) from None
+    except errors.StorageError as exc:  # a part refused in the hidden staging folder
+        raise errors.StorageError(out, exc.detail) from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     _log_export(vault, snapshot, out, zip)
