@@ -45,6 +45,35 @@ def writer_env() -> dict[str, str]:
     return env
 
 
+def run_script(script: str, config: dict[str, Any], timeout: float) -> dict[str, Any]:
+    """Run a test file as its own child with ``config`` on stdin; its last JSON line.
+
+    A child that crashes or prints nothing gives ``{"op": "crash", "detail": ...}``.
+    """
+    done = subprocess.run(
+        [sys.executable, str(Path(script).resolve())],
+        input=json.dumps(config) + "\n",
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=writer_env(),
+        timeout=timeout,
+        check=False,
+    )
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or not lines:
+        return {"op": "crash", "detail": f"exit {done.returncode}: {done.stderr[-1500:]}"}
+    return json.loads(lines[-1])
+
+
+@dataclass
+class Outcome:
+    """One starved run: what the child reported and what the harness found."""
+
+    result: str
+    problems: list[str]
+
+
 def writer_command(mode: str) -> list[str]:
     """The command line that starts ``writer.py`` in ``mode``."""
     return [sys.executable, str(WRITER), mode]

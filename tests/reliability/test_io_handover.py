@@ -21,7 +21,6 @@ import random
 import resource
 import shutil
 import signal
-import subprocess
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -33,7 +32,7 @@ import pytest
 
 from tests.handover.conftest import HANDOVER_PASSPHRASE, KDF, PASSPHRASE, build_source
 from tests.reliability import test_io_failure
-from tests.reliability.harness import REPO, writer_env
+from tests.reliability.harness import Outcome, run_script
 from vault import Vault, errors
 from vault.handover import export_handover, verify_package
 
@@ -83,28 +82,7 @@ def template(tmp_path: Path) -> Template:
 
 def run_child(config: dict[str, Any]) -> dict[str, Any]:
     """Run this file as the exporting child; return its last JSON line (or a crash entry)."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve())],
-        input=json.dumps(config) + "\n",
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=writer_env(),
-        timeout=180,
-        check=False,
-    )
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or not lines:
-        return {"op": "crash", "detail": f"exit {done.returncode}: {done.stderr[-1500:]}"}
-    return json.loads(lines[-1])
-
-
-@dataclass
-class Outcome:
-    """One run: what the child reported and what the harness found."""
-
-    result: str
-    problems: list[str]
+    return run_script(__file__, config, timeout=180)
 
 
 def export_once(

@@ -24,7 +24,6 @@ import random
 import resource
 import shutil
 import signal
-import subprocess
 import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
@@ -37,7 +36,7 @@ import pytest
 from crypto.kdf import KdfParams
 from search import SearchIndex, snapshot
 from tests.reliability import test_io_failure
-from tests.reliability.harness import REPO, make_vault, writer_env
+from tests.reliability.harness import Outcome, make_vault, run_script
 from vault import Vault, errors
 
 CI_RUNS, FULL_RUNS = 12, 300
@@ -86,28 +85,7 @@ def template(tmp_path: Path, fast_kdf: KdfParams) -> Template:
 
 def run_child(config: dict[str, Any]) -> dict[str, Any]:
     """Run this file as the saving child; return its last JSON line (or a crash entry)."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve())],
-        input=json.dumps(config) + "\n",
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=writer_env(),
-        timeout=120,
-        check=False,
-    )
-    lines = done.stdout.splitlines()
-    if done.returncode != 0 or not lines:
-        return {"op": "crash", "detail": f"exit {done.returncode}: {done.stderr[-1500:]}"}
-    return json.loads(lines[-1])
-
-
-@dataclass
-class Outcome:
-    """One run: what the child reported and what the harness found."""
-
-    result: str
-    problems: list[str]
+    return run_script(__file__, config, timeout=120)
 
 
 def save_once(
