@@ -183,6 +183,7 @@ def test_without_a_path_the_window_shows_the_start_page(bare_window) -> None:
     assert bare_window.stack.currentWidget() is start.screen
     assert start.screen.empty.isVisible()
     assert bare_window.state_label.text() == "No vault open"
+    assert bare_window.sync_label.text() == "Sync: no vault open"
     assert not start.close_action.isEnabled()
     assert start.open_action.shortcut().toString() == "Ctrl+O"
     assert start.close_action.shortcut().toString() == "Ctrl+W"

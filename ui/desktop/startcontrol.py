@@ -118,6 +118,7 @@ class StartControl(QObject):
         w.stack.setCurrentWidget(self.screen)
         w.setWindowTitle(self.tr("Sitebook"))
         w.state_label.setText(self.tr("No vault open"))
+        w.sync.show_state()
         self.close_action.setEnabled(False)
         self.screen.focus()
 

@@ -125,6 +125,9 @@ class SyncControl(QObject):
         if vault is None:
             self._status = None
             self.label.show_view(describe(None))
+            if self.w.vault_path is None:  # the start page: there is nothing to unlock yet
+                self.label.setText(self.tr("Sync: no vault open"))
+                self.label.setToolTip("")
             return
         if reread or self._status is None:
             try:
