@@ -18,10 +18,9 @@ import logging
 from collections.abc import Mapping
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QLabel,
@@ -32,8 +31,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.desktop import dialogs, worker
+from ui.desktop import worker
 from ui.desktop.fieldinputs import ERROR_STYLE, FieldInput, ReferenceInput, SecretInput, make_input
+from ui.desktop.guardeddialog import GuardedDialog
 from ui.desktop.recordeditor_files import PendingFiles, attach_job, local_files
 from ui.desktop.relationpicker import Relation, RelationPicker
 from ui.desktop.signals import emit
@@ -46,7 +46,7 @@ from vault.vault import Vault
 log = logging.getLogger(__name__)
 
 
-class RecordEditor(QDialog):
+class RecordEditor(GuardedDialog):
     """Edit a record (or make one) of one template; emits :attr:`saved` with its id."""
 
     saved = Signal(str)
@@ -335,33 +335,15 @@ class RecordEditor(QDialog):
         if self.files.add(local_files(event.mimeData())):
             event.acceptProposedAction()
 
+    def unsaved_question(self) -> str:
+        return self.tr("Save the changes to this record?")
+
     def reject(self) -> None:
         """Close, asking first when there are unsaved changes; cancel attaching files."""
         if self._attaching is not None:
             self._attaching.cancel()
             return
-        if self._dirty:
-            answer = dialogs.choose(
-                self,
-                self.tr("Unsaved changes"),
-                self.tr("Save the changes to this record?"),
-                [self.tr("Save"), self.tr("Discard"), self.tr("Keep editing")],
-            )
-            if answer == 0:
-                self.save()
-                return
-            if answer != 1:
-                return
-        self._dirty = False
         super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        """The window's close button goes through the unsaved-changes guard."""
-        if self._dirty:
-            event.ignore()
-            self.reject()
-            return
-        super().closeEvent(event)
 
     def clear_secrets(self) -> None:
         """Empty every input (on lock) and close without asking."""

@@ -19,10 +19,9 @@ import re
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
@@ -35,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ui.desktop import dialogs
 from ui.desktop.fieldinputs import ERROR_STYLE
+from ui.desktop.guardeddialog import GuardedDialog
 from ui.desktop.signals import emit
 from ui.desktop.templateeditor_model import (
     COLUMN_KEYS,
@@ -58,7 +57,7 @@ log = logging.getLogger(__name__)
 _FIELD_KEY = re.compile(r"fields\[(\d+)\](?:\.(\w+))?")
 
 
-class TemplateEditor(QDialog):
+class TemplateEditor(GuardedDialog):
     """Edit one custom record type, or make a new one (from scratch or from ``base``)."""
 
     saved = Signal(str)  # the type id
@@ -359,30 +358,8 @@ class TemplateEditor(QDialog):
         super().accept()
         return True
 
-    def reject(self) -> None:
-        """Close, asking first when there are unsaved changes."""
-        if self._dirty:
-            answer = dialogs.choose(
-                self,
-                self.tr("Unsaved changes"),
-                self.tr("Save the changes to this record type?"),
-                [self.tr("Save"), self.tr("Discard"), self.tr("Keep editing")],
-            )
-            if answer == 0:
-                self.save()
-                return
-            if answer != 1:
-                return
-        self._dirty = False
-        super().reject()
-
-    def closeEvent(self, event: QCloseEvent) -> None:
-        """The window's close button goes through the unsaved-changes guard."""
-        if self._dirty:
-            event.ignore()
-            self.reject()
-            return
-        super().closeEvent(event)
+    def unsaved_question(self) -> str:
+        return self.tr("Save the changes to this record type?")
 
 
 def kind_labels(context: QWidget) -> dict[FieldKind, str]:
