@@ -82,6 +82,7 @@ class RecordStore:
         self._labels: dict[str, str] = {}
         self._names: dict[str, str] = {}
         self._user_templates: dict[str, Template] | None = None
+        self._retired: frozenset[str] = frozenset()  # read with _user_templates
 
     # ------------------------------------------------------------------ reading
 
@@ -277,6 +278,7 @@ class RecordStore:
         """Built-in and user-defined templates by type id."""
         if self._user_templates is None:
             user: dict[str, Template] = {}
+            retired: set[str] = set()
             for record in self._shared_records():
                 if record.type == TEMPLATE_TYPE and not record.deleted:
                     try:
@@ -285,7 +287,9 @@ class RecordStore:
                         self.damaged[record.id] = "template definition is unreadable"
                         continue
                     user[template.id] = template
-            self._user_templates = user
+                    if record.fields.get("retired"):
+                        retired.add(template.id)
+            self._user_templates, self._retired = user, frozenset(retired)
         return {**BUILTIN_TEMPLATES, **self._user_templates}
 
     def _shared_records(self) -> list[Record]:
@@ -370,17 +374,12 @@ class RecordStore:
             fields.pop("retired", None)
         if fields != record.fields:
             self._write(replace(record, fields=fields), self._version_row(record.id))
+            self._user_templates = None
 
     def retired_templates(self) -> set[str]:
-        """Ids of the user templates retired with :meth:`retire_template`."""
-        out: set[str] = set()
-        for record in self._shared_records():
-            if record.type == TEMPLATE_TYPE and not record.deleted and record.fields.get("retired"):
-                try:
-                    out.add(str(load(record.fields["definition"].encode())["id"]))
-                except (errors.VaultError, ValueError, KeyError, TypeError):
-                    continue
-        return out
+        """Ids of the user templates retired with :meth:`retire_template` (read with them)."""
+        self.templates()
+        return set(self._retired)
 
     def kinds(self, record: Record) -> dict[str, FieldKind]:
         """Every field's kind for a record: template kinds, then its custom kinds."""
@@ -562,6 +561,10 @@ class RecordStore:
         """Create a record in a scope (a client's, or the provider-internal one)."""
         if scope_id == self.shared_scope_id or type == TEMPLATE_TYPE:
             raise errors.ValidationError({"type": "use add_template for record types"})
+        if type in self.templates() and type in self._retired:  # cached: nothing decrypted
+            name = self.template(type).name
+            problem = f"'{name}' is a retired record type; reinstate it to add new records"
+            raise errors.ValidationError({"type": problem})
         self._current_key(scope_id)  # type: ignore[attr-defined]  # access check
         record = Record(
             id=new_id(),

@@ -72,3 +72,29 @@ def test_retire_hides_from_new_records_but_keeps_existing(vault: Vault, client) 
     assert edited.fields["model"] == "SMT750"
     vault.retire_template("ups", retired=False)
     assert vault.retired_templates() == set()
+
+
+def test_add_record_refuses_a_retired_type_without_decrypting_templates(
+    vault: Vault, client
+) -> None:
+    vault.add_template(UPS)
+    kept = vault.add_record(client.id, "ups", "UPS rack 3")
+    vault.retire_template("ups")
+    opened: list[str] = []
+    real = vault._open_row
+
+    def counting(row):  # the real decryption, counted
+        opened.append(row.record_id)
+        return real(row)
+
+    vault.templates()  # the templates (and their retired state) are read once...
+    vault._open_row = counting  # type: ignore[method-assign]
+    with pytest.raises(ValidationError) as caught:
+        vault.add_record(client.id, "ups", "UPS rack 4")
+    assert "retired" in caught.value.problems["type"] and "UPS" in str(caught.value)
+    assert opened == []  # ...and the refusal decrypts nothing
+    vault.add_record(client.id, "configuration", "still fine")
+    assert vault.update_record(kept.id, title="UPS rack 3b").title == "UPS rack 3b"
+    vault._open_row = real  # type: ignore[method-assign]
+    vault.retire_template("ups", retired=False)
+    assert vault.add_record(client.id, "ups", "UPS rack 4").type == "ups"
