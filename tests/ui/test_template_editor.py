@@ -150,6 +150,9 @@ def test_create_a_custom_type_use_it_edit_it_and_retire_it(qtbot, unlocked) -> N
         dialogs.ask_item = real  # type: ignore[assignment]
         dialogs.clear_answers()
     assert offered and "Backup schedule" not in offered[0] and "Credential" in offered[0]
+    unlocked.browser.select_scope(client.id)
+    assert unlocked.commands.add_record("backup-job") is None  # not even when named
+    assert "retired" in unlocked.statusBar().currentMessage()
     unlocked.browser.select_record(record.id)
     assert "nas01" in unlocked.browser.view.html()
     assert manager.toggle_retired() and vault.retired_templates() == set()

@@ -113,7 +113,10 @@ class Commands(QObject):
         if vault is None or not vault.is_unlocked:
             return None
         retired = vault.retired_templates()
-        templates = {k: t for k, t in vault.templates().items() if k not in retired or k == type_id}
+        if type_id in retired:
+            self._retired_message()
+            return None
+        templates = {k: t for k, t in vault.templates().items() if k not in retired}
         scope, kind = self.w.browser.current_scope()
         type_id = type_id or (kind if kind in templates else None)
         if type_id is None:
@@ -148,6 +151,9 @@ class Commands(QObject):
         if template is None:
             self.w.statusBar().showMessage(self.tr("This record's type is unknown."), 5000)
             return None
+        if duplicate and record.type in vault.retired_templates():
+            self._retired_message()
+            return None
         editor = RecordEditor(
             vault,
             template,
@@ -158,6 +164,12 @@ class Commands(QObject):
             parent=self.w,
         )
         return self.open_editor(editor)
+
+    def _retired_message(self) -> None:
+        self.w.statusBar().showMessage(
+            self.tr("This record type is retired: reinstate it under Record types to add records."),
+            8000,
+        )
 
     def delete_record(self) -> bool:
         """Move the record shown to the trash (restorable from its history)."""

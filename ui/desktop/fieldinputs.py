@@ -6,11 +6,17 @@ read and set its text, and :meth:`FieldInput.problem`, the phrase
 YYYY-MM-DD)"), shown in red under the field while typing. Markdown fields get
 an editor with a live, sanitised preview; reference fields a searchable picker
 over the search index; secrets a masked line with Show and Generate.
+
+A reference field searches the way the relation picker does: through
+:class:`ui.desktop.searchbox.SearchRunner`, debounced and on the background
+helper, so typing never waits for the index. :meth:`FieldInput.undo_value`
+and :meth:`FieldInput.set_undo_value` give the form's undo
+(:mod:`ui.desktop.recordeditor_undo`) what it needs to show a value again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Hashable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -26,11 +32,13 @@ from PySide6.QtWidgets import (
 
 from ui.desktop.recordhtml import render_markdown
 from ui.desktop.recordview import SafeBrowser
+from ui.desktop.searchbox import SearchRunner
 from ui.desktop.signals import emit
-from vault.errors import VaultError
 from vault.fields import FieldDef, FieldKind, normalise
 
 ERROR_STYLE = "color: #c01c28;"
+REFERENCE_RESULTS = 20
+REFERENCE_DELAY_MS = 200
 PLACEHOLDERS = {
     FieldKind.DATE: "YYYY-MM-DD",
     FieldKind.IP: "10.0.4.10, 10.0.4.0/24",
@@ -64,6 +72,14 @@ class FieldInput(QWidget):
     def clear_secret(self) -> None:
         """Forget what was typed (on lock)."""
         self.set_text("")
+
+    def undo_value(self) -> Hashable:
+        """What the form's undo keeps to show this input's state again."""
+        return self.text()
+
+    def set_undo_value(self, value: Hashable) -> None:
+        """Show a value :meth:`undo_value` returned."""
+        self.set_text(str(value))
 
     def problem(self) -> str:
         """What is wrong with the current text ('' if nothing)."""
@@ -159,6 +175,7 @@ class MarkdownInput(FieldInput):
         super().__init__(definition, parent)
         self.editor = QPlainTextEdit()
         self.editor.setTabChangesFocus(True)
+        self.editor.setUndoRedoEnabled(False)  # the form's undo covers the body
         self.editor.setPlaceholderText(
             definition.help or self.tr("Markdown: # heading, - list, `code`")
         )
@@ -192,44 +209,50 @@ class MarkdownInput(FieldInput):
 
 
 class ReferenceInput(FieldInput):
-    """A searchable picker of another record (type to search the index)."""
+    """A searchable picker of another record (type to search the index, off the GUI thread)."""
+
+    results_shown = Signal(int)  # how many records the drop-down lists now
 
     def __init__(
-        self,
-        definition: FieldDef,
-        search: Callable[[str], list[tuple[str, str]]],
-        parent: QWidget | None = None,
+        self, definition: FieldDef, index: object | None, parent: QWidget | None = None
     ) -> None:
         super().__init__(definition, parent)
-        self._search = search
         self.combo = QComboBox()
         self.combo.setEditable(True)
         self.combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.combo.lineEdit().setPlaceholderText(self.tr("Type to search records…"))
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.setInterval(200)
-        self._timer.timeout.connect(self._refill)
-        self.combo.lineEdit().textEdited.connect(lambda _t: self._timer.start())
-        self.combo.currentIndexChanged.connect(lambda _i: self._changed())
+        self.runner = SearchRunner(self, delay_ms=REFERENCE_DELAY_MS)
+        self.runner.limit = REFERENCE_RESULTS
+        self.runner.index = index
+        self.runner.finished.connect(self._found)
+        self.combo.lineEdit().textEdited.connect(self._typed)
+        self.combo.editTextChanged.connect(lambda _t: self._changed())
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
 
-    def _refill(self) -> None:
+    def _typed(self, text: str) -> None:
+        if text.strip():
+            self.runner.request(text)
+        else:
+            self.runner.cancel()
+
+    def _found(self, query: str, page: object) -> None:
+        """Fill the drop-down with the results for ``query`` if it is still what is typed."""
         typed = self.combo.currentText()
-        try:
-            found = self._search(typed) if typed.strip() else []
-        except VaultError:
-            found = []
+        if query != typed:
+            return
+        hits = getattr(page, "hits", []) if page is not None else []
         self.combo.blockSignals(True)
         self.combo.clear()
-        for record_id, label in found:
-            self.combo.addItem(label, record_id)
+        for hit in hits:
+            label = f"{hit.title} · {hit.client}" if hit.client else hit.title
+            self.combo.addItem(label, hit.id)
         self.combo.setEditText(typed)
         self.combo.blockSignals(False)
-        if found:
+        if hits:
             self.combo.showPopup()
+        emit(self.results_shown, len(hits))
 
     def set_choice(self, record_id: str, label: str) -> None:
         """Select ``record_id`` shown as ``label``."""
@@ -249,6 +272,22 @@ class ReferenceInput(FieldInput):
         else:
             self.combo.clear()
 
+    def undo_value(self) -> Hashable:
+        return (self.text(), self.combo.currentText())
+
+    def set_undo_value(self, value: Hashable) -> None:
+        record_id, label = value if isinstance(value, tuple) else (str(value), str(value))
+        if record_id and len(record_id) == 32:
+            self.set_choice(record_id, label)
+        else:
+            self.combo.clear()
+            self.combo.setEditText(label)
+
+    def clear_secret(self) -> None:
+        self.runner.cancel()
+        self.runner.index = None
+        self.combo.clear()
+
     def problem(self) -> str:
         value = self.text()
         if value and len(value) != 32:
@@ -256,8 +295,8 @@ class ReferenceInput(FieldInput):
         return super().problem()
 
 
-def make_input(definition: FieldDef, search: Callable[[str], list[tuple[str, str]]]) -> FieldInput:
-    """The input widget for ``definition``'s kind."""
+def make_input(definition: FieldDef, index: object | None = None) -> FieldInput:
+    """The input widget for ``definition``'s kind (reference fields search ``index``)."""
     kind = definition.kind
     if kind in (FieldKind.SECRET, FieldKind.TOTP):
         return SecretInput(definition)
@@ -266,5 +305,5 @@ def make_input(definition: FieldDef, search: Callable[[str], list[tuple[str, str
     if kind == FieldKind.MARKDOWN:
         return MarkdownInput(definition)
     if kind == FieldKind.REFERENCE:
-        return ReferenceInput(definition, search)
+        return ReferenceInput(definition, index)
     return LineInput(definition)

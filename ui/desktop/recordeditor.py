@@ -9,15 +9,19 @@ added and removed with a type-ahead picker over the search index
 attached after the record is saved, on the background helper
 (:mod:`ui.desktop.recordeditor_files`). Closing with unsaved changes asks to
 save, discard or keep editing (through :mod:`ui.desktop.dialogs`, so a test can
-answer). Undo and redo are the inputs' own (Ctrl+Z, Ctrl+Shift+Z); Ctrl+S saves.
+answer); changes undone back to what was saved count as no changes. Edit → Undo
+and Redo (Ctrl+Z, Ctrl+Shift+Z) step through the changes of the whole form
+(:mod:`ui.desktop.recordeditor_undo`); the tag line suggests the vault's tags
+(:mod:`ui.desktop.recordeditor_tags`). Ctrl+S saves.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
+from pathlib import Path
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -25,6 +29,7 @@ from PySide6.QtWidgets import (
     QFormLayout,
     QLabel,
     QLineEdit,
+    QMenuBar,
     QProgressBar,
     QScrollArea,
     QVBoxLayout,
@@ -35,6 +40,8 @@ from ui.desktop import worker
 from ui.desktop.fieldinputs import ERROR_STYLE, FieldInput, ReferenceInput, SecretInput, make_input
 from ui.desktop.guardeddialog import GuardedDialog
 from ui.desktop.recordeditor_files import PendingFiles, attach_job, local_files
+from ui.desktop.recordeditor_tags import TagCompleter
+from ui.desktop.recordeditor_undo import FormUndo
 from ui.desktop.relationpicker import Relation, RelationPicker
 from ui.desktop.signals import emit
 from vault.errors import CancelledError, ValidationError, VaultError
@@ -67,7 +74,9 @@ class RecordEditor(GuardedDialog):
         self.setObjectName("recordEditor")
         self.vault, self.template, self.index = vault, template, index
         self.record = None if duplicate else record
-        self._dirty = False
+        self.undo = FormUndo(self)
+        self._forced_dirty = False
+        self._clean: dict[str, Hashable] = {}
         self._attaching: worker.Job | None = None
         self.setAcceptDrops(True)
         if self.record is not None:
@@ -78,7 +87,7 @@ class RecordEditor(GuardedDialog):
 
         self.title = QLineEdit()
         self.title.setObjectName("recordTitle")
-        self.title.textChanged.connect(self._edited)
+        self.title.textChanged.connect(lambda _t: self._edited("title"))
         self.client = QComboBox()
         self.client.setObjectName("recordClient")
         for sid, name in scopes.items():
@@ -86,11 +95,12 @@ class RecordEditor(GuardedDialog):
         wanted = record.scope_id if record else scope_id
         if wanted is not None and (at := self.client.findData(wanted)) >= 0:
             self.client.setCurrentIndex(at)
-        self.client.currentIndexChanged.connect(self._edited)
+        self.client.currentIndexChanged.connect(lambda _i: self._edited("client"))
         self.tags = QLineEdit()
         self.tags.setObjectName("recordTags")
         self.tags.setPlaceholderText(self.tr("Comma-separated: firewall, vpn"))
-        self.tags.textChanged.connect(self._edited)
+        self.tags.textChanged.connect(lambda _t: self._edited("tags"))
+        self.tag_completer = TagCompleter(self.tags, self)
         self.title_error = QLabel()
         self.title_error.setStyleSheet(ERROR_STYLE)
         self.title_error.setVisible(False)
@@ -101,9 +111,9 @@ class RecordEditor(GuardedDialog):
         form.addRow(self.tr("&Client:"), self.client)
         self.inputs: dict[str, FieldInput] = {}
         for definition in template.fields:
-            widget = make_input(definition, self._search)
+            widget = make_input(definition, index)
             widget.setObjectName(f"field_{definition.name}")
-            widget.edited.connect(self._edited)
+            widget.edited.connect(lambda key=f"field:{definition.name}": self._edited(key))
             if isinstance(widget, SecretInput):
                 widget.generate_requested.connect(lambda w=widget: self._generate(w))
             label = definition.label + (" *" if definition.required else "")
@@ -117,10 +127,10 @@ class RecordEditor(GuardedDialog):
         self.relations = RelationPicker(
             index, types, exclude=self.record.id if self.record else None
         )
-        self.relations.changed.connect(self._edited)
+        self.relations.changed.connect(lambda: self._edited("relations"))
         form.addRow(self.tr("&Related:"), self.relations)
         self.files = PendingFiles()
-        self.files.changed.connect(self._edited)
+        self.files.changed.connect(lambda: self._edited("files"))
         form.addRow(self.tr("Attach:"), self.files)
 
         body = QWidget()
@@ -143,6 +153,7 @@ class RecordEditor(GuardedDialog):
         self.progress.setObjectName("attachProgress")
         self.progress.setVisible(False)
         layout = QVBoxLayout(self)
+        layout.setMenuBar(self._menu_bar())
         layout.addWidget(scroll, 1)
         layout.addWidget(self.message)
         layout.addWidget(self.progress)
@@ -151,8 +162,57 @@ class RecordEditor(GuardedDialog):
 
         if record is not None:
             self._fill(record, duplicate)
-        self._dirty = duplicate
+        self._track()
+        self._forced_dirty = duplicate
+        self.undo.take_keys(self)
+        self.tag_completer.load(index)
         self._validate()
+
+    def _menu_bar(self) -> QMenuBar:
+        """Edit → Undo / Redo over the whole form."""
+        bar = QMenuBar(self)
+        edit = bar.addMenu(self.tr("&Edit"))
+        self.undo_action = self.undo.stack.createUndoAction(self, self.tr("&Undo"))
+        self.undo_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Undo))
+        self.redo_action = self.undo.stack.createRedoAction(self, self.tr("&Redo"))
+        self.redo_action.setShortcuts(QKeySequence.keyBindings(QKeySequence.StandardKey.Redo))
+        for action in (self.undo_action, self.redo_action):
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+            edit.addAction(action)
+            self.addAction(action)
+        return bar
+
+    def _track(self) -> None:
+        """Hand every part of the form to the undo stack, with what it shows now."""
+        track = self.undo.track
+        track("title", self.tr("Title"), self.title.text, lambda v: self.title.setText(str(v)))
+        track(
+            "client",
+            self.tr("Client"),
+            self.client.currentData,
+            lambda v: self.client.setCurrentIndex(max(self.client.findData(v), 0)),
+            merge=False,
+        )
+        for name, widget in self.inputs.items():
+            track(
+                f"field:{name}", widget.definition.label, widget.undo_value, widget.set_undo_value
+            )
+        track("tags", self.tr("Tags"), self.tags.text, lambda v: self.tags.setText(str(v)))
+        track(
+            "relations",
+            self.tr("Related"),
+            lambda: tuple(self.relations.model.items()),
+            lambda v: self.relations.set_links(list(v)),
+            merge=False,
+        )
+        track(
+            "files",
+            self.tr("Attach"),
+            lambda: tuple(self.files.paths()),
+            lambda v: self.files.set_paths([Path(p) for p in v]),
+            merge=False,
+        )
+        self._clean = self.undo.snapshot()
 
     # ------------------------------------------------------------------ filling
 
@@ -186,12 +246,6 @@ class RecordEditor(GuardedDialog):
         except VaultError:
             return record_id
 
-    def _search(self, text: str) -> list[tuple[str, str]]:
-        if self.index is None:
-            return []
-        hits = self.index.search(text, limit=20)  # type: ignore[attr-defined]
-        return [(h.id, f"{h.title} · {h.client}") for h in hits]
-
     def _generate(self, widget: SecretInput) -> None:
         from ui.desktop.generator import GeneratorDialog
 
@@ -205,11 +259,23 @@ class RecordEditor(GuardedDialog):
 
     @property
     def dirty(self) -> bool:
-        """True when something changed since opening (or the last save)."""
+        """True when the form differs from what was opened (or last saved)."""
         return self._dirty
 
-    def _edited(self, *_args: object) -> None:
-        self._dirty = True
+    @property  # type: ignore[override]
+    def _dirty(self) -> bool:
+        """What the unsaved-changes guard asks: undoing back to the start is no change."""
+        return self._forced_dirty or self.undo.snapshot() != self._clean
+
+    @_dirty.setter
+    def _dirty(self, value: bool) -> None:
+        """True: unsaved whatever the form shows; False: what it shows now is saved."""
+        self._forced_dirty = value
+        if not value:
+            self._clean = self.undo.snapshot()
+
+    def _edited(self, key: str) -> None:
+        self.undo.changed(key)
         self._validate()
 
     def _validate(self) -> bool:
@@ -270,6 +336,7 @@ class RecordEditor(GuardedDialog):
             return False
         self.record = saved
         self._dirty = False
+        self.tag_completer.remember(saved.tags)
         log.info("record %s saved", saved.id)
         if self.files.paths():
             self._attach(saved.id)
@@ -347,6 +414,9 @@ class RecordEditor(GuardedDialog):
 
     def clear_secrets(self) -> None:
         """Empty every input (on lock) and close without asking."""
+        self.undo.clear()  # before the inputs empty: no step remembers a secret
+        self._clean = {}
+        self.tag_completer.clear()
         for widget in self.inputs.values():
             widget.clear_secret()
         self.relations.clear()

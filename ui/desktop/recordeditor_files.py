@@ -100,6 +100,11 @@ class PendingFiles(QWidget):
         emit(self.changed)
         return True
 
+    def set_paths(self, files: list[Path]) -> None:
+        """Show exactly ``files`` (the form's undo; no change signal)."""
+        self._paths = list(files)
+        self._refresh()
+
     def clear(self) -> None:
         """Forget every file."""
         self._paths.clear()
