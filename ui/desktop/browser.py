@@ -61,6 +61,7 @@ MAX_COLUMN_WIDTH = 220
 MAX_TITLE_WIDTH = 340
 MIN_TITLE_WIDTH = 160
 SYNC_ROWS = 5000  # lists up to this size are read on the GUI thread (a few ms)
+FIT_ROWS = 100  # columns fit the rows in view and the next ones, up to this many in all
 
 SYNTAX_HELP = """<b>Search syntax</b><br>
 words — every word must match · <code>"exact phrase"</code><br>
@@ -98,6 +99,9 @@ class VaultBrowser(QWidget):
         header.setStretchLastSection(False)
         header.setSectionResizeMode(NAME, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        # Measure the counts of the rows in view only: measuring 1,000 clients took the
+        # GUI thread 0.2 s. "All records" is first and holds the widest count.
+        header.setResizeContentsPrecision(0)
         self.tree.selectionModel().selectionChanged.connect(self._scope_selected)
 
         self.table_model = CatalogTableModel(self)
@@ -135,6 +139,7 @@ class VaultBrowser(QWidget):
         columns = self.table.horizontalHeader()
         columns.setStretchLastSection(True)
         columns.setHighlightSections(False)
+        columns.setResizeContentsPrecision(FIT_ROWS)  # fit to the rows in view, not all 100k
         self.table.selectionModel().currentRowChanged.connect(self._record_selected)
         self.count_label = QLabel()
         self.count_label.setObjectName("recordCount")
@@ -353,8 +358,6 @@ class VaultBrowser(QWidget):
     def _fit_columns(self) -> None:
         """Fit columns to their contents, within caps, so the title stays readable."""
         header = self.table.horizontalHeader()
-        if self.table_model.rowCount() > 2000:
-            return  # measuring every row costs more than it helps
         for section in range(header.count()):
             self.table.resizeColumnToContents(section)
             cap = MAX_TITLE_WIDTH if section == TITLE else MAX_COLUMN_WIDTH

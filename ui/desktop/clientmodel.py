@@ -33,6 +33,17 @@ SCOPE_ROLE = Qt.ItemDataRole.UserRole + 1  # scope id; "" for "All records"
 TYPE_ROLE = Qt.ItemDataRole.UserRole + 2  # record type id; "" for a whole scope
 COUNT_ROLE = Qt.ItemDataRole.UserRole + 3  # number of records under the row
 
+# Plain ints and flags computed once: a view asks data() tens of thousands of times while it
+# lays out 1,000 clients, and comparing or combining Qt's Python enums each time added up.
+_DISPLAY = int(Qt.ItemDataRole.DisplayRole)
+_ALIGN = int(Qt.ItemDataRole.TextAlignmentRole)
+_TOOLTIP = int(Qt.ItemDataRole.ToolTipRole)
+_FONT = int(Qt.ItemDataRole.FontRole)
+_SCOPE, _TYPE, _COUNT = int(SCOPE_ROLE), int(TYPE_ROLE), int(COUNT_ROLE)
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+_NO_FLAGS = Qt.ItemFlag.NoItemFlags
+
 
 @dataclass
 class TypeNode:
@@ -90,14 +101,13 @@ def build_nodes_from_counts(
     all_label: str,
 ) -> list[ScopeNode]:
     """The tree's rows from the search catalog's ``{scope: {type: n}}`` (nothing decrypted)."""
-    order = list(templates)
+    rank = {t: i for i, t in enumerate(templates)}
+    last = len(rank)
+    labels = {t: template.plural for t, template in templates.items()}
 
     def types_of(per_type: Mapping[str, int]) -> list[TypeNode]:
-        present = [t for t, n in per_type.items() if n]
-        present.sort(key=lambda t: (order.index(t) if t in order else len(order), t))
-        return [
-            TypeNode(t, templates[t].plural if t in templates else t, per_type[t]) for t in present
-        ]
+        present = sorted((rank.get(t, last), t) for t, n in per_type.items() if n)
+        return [TypeNode(t, labels.get(t, t), per_type[t]) for _rank, t in present]
 
     scopes = [*clients, internal]
     everything: Counter[str] = Counter()
@@ -145,16 +155,24 @@ class ClientTreeModel(QAbstractItemModel):
     # ------------------------------------------------------------------ structure
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        if not self.hasIndex(row, column, parent):
+        if column < 0 or column > COUNT or row < 0:
             return QModelIndex()
         if not parent.isValid():
+            if row >= len(self._nodes):
+                return QModelIndex()
             return self.createIndex(row, column, 0)
-        return self.createIndex(row, column, parent.row() + 1)
+        top = parent.row()
+        if parent.internalId() != 0 or parent.column() != NAME or top >= len(self._nodes):
+            return QModelIndex()
+        if row >= len(self._nodes[top].types):
+            return QModelIndex()
+        return self.createIndex(row, column, top + 1)
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
-        if not index.isValid() or index.internalId() == 0:
+        if not index.isValid():
             return QModelIndex()
-        return self.createIndex(index.internalId() - 1, NAME, 0)
+        top = index.internalId()
+        return QModelIndex() if top == 0 else self.createIndex(top - 1, NAME, 0)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if not parent.isValid():
@@ -167,42 +185,41 @@ class ClientTreeModel(QAbstractItemModel):
         return 2
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return _FLAGS if index.isValid() else _NO_FLAGS
 
     # ------------------------------------------------------------------ data
-
-    def _node(self, index: Index) -> tuple[ScopeNode, TypeNode | None]:
-        if index.internalId() == 0:
-            return self._nodes[index.row()], None
-        scope = self._nodes[index.internalId() - 1]
-        return scope, scope.types[index.row()]
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
-        scope, kind = self._node(index)
-        count = kind.count if kind else scope.count
-        if role == Qt.ItemDataRole.DisplayRole:
+        top = index.internalId()
+        if top == 0:
+            scope, kind = self._nodes[index.row()], None
+        else:
+            scope = self._nodes[top - 1]
+            kind = scope.types[index.row()]
+        if role == _DISPLAY:
             if index.column() == COUNT:
-                return str(count)
+                return str(kind.count if kind else scope.count)
             return kind.label if kind else scope.name
-        if role == Qt.ItemDataRole.TextAlignmentRole and index.column() == COUNT:
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.ToolTipRole and index.column() == NAME:
+        if role == _ALIGN:
+            return _RIGHT if index.column() == COUNT else None
+        if role == _TOOLTIP and index.column() == NAME:
             name = kind.label if kind else scope.name
+            count = kind.count if kind else scope.count
             return self.tr("{name}: {count} records").format(name=name, count=count)
-        if role == Qt.ItemDataRole.FontRole and scope.italic and kind is None:
-            font = QFont()
-            font.setItalic(True)
-            return font
-        if role == SCOPE_ROLE:
+        if role == _FONT:
+            if scope.italic and kind is None:
+                font = QFont()
+                font.setItalic(True)
+                return font
+            return None
+        if role == _SCOPE:
             return scope.scope_id
-        if role == TYPE_ROLE:
+        if role == _TYPE:
             return kind.type_id if kind else ""
-        if role == COUNT_ROLE:
-            return count
+        if role == _COUNT:
+            return kind.count if kind else scope.count
         return None
 
     def headerData(

@@ -273,7 +273,19 @@ class MainWindow(QMainWindow):
             return
         self.unlock_screen.show_busy("")
         self.index = index
-        count = self.browser.load(vault, index)
+        count = self.browser.load(vault, index)  # the tree now; a big list on the worker
+        # Showing the page (and its first paint), then the sync status and recent list,
+        # each run on a later turn of the event loop (1 ms timers: a zero one would run
+        # before the paint), so no step holds the GUI thread long at 100,000 records.
+        QTimer.singleShot(1, self, lambda: self._show_browser(vault, index, count))
+
+    def _still_open(self, vault: Vault, index: object) -> bool:
+        """False once the window was locked (or another vault opened) after ``index`` loaded."""
+        return self.vault is vault and self.index is index and vault.is_unlocked
+
+    def _show_browser(self, vault: Vault, index: object, count: int) -> None:
+        if not self._still_open(vault, index):
+            return
         self.stack.setCurrentWidget(self.browser)
         state = (
             self.tr("Unlocked — 1 record")
@@ -290,6 +302,11 @@ class MainWindow(QMainWindow):
         self.find_action.setEnabled(True)
         self.commands.set_unlocked(True)
         self.screens.set_unlocked(True)
+        QTimer.singleShot(1, self, lambda: self._finish_unlock(vault, index, count))
+
+    def _finish_unlock(self, vault: Vault, index: object, count: int) -> None:
+        if not self._still_open(vault, index):
+            return
         self.sync.unlocked()
         self.start_control.opened(vault)
         self.idle.poke()
