@@ -37,10 +37,11 @@ from importers.base import (
     Skipped,
 )
 from importers.fitting import MAX_CLIENT_NAME, Fitted, clean_label, fit, fit_tags, missing_required
+from importers.gcpause import paused
 from vault import errors
 from vault.attachments import clean_name
 from vault.codec import new_id
-from vault.fields import SECRET_KINDS, FieldKind
+from vault.fields import SECRET_KINDS, FieldKind, remembering
 from vault.model import Record
 from vault.templates import Template
 from vault.vault import Vault
@@ -558,6 +559,19 @@ def run_import(
         CancelledError: ``cancel()`` returned True; nothing was written.
         VaultError: The vault refused a write; nothing was written.
     """
+    with remembering(), paused():  # each value normalised once; no cycle-collector passes
+        return _run(vault, parsed, client, dry_run, history, progress, cancel)
+
+
+def _run(
+    vault: Vault,
+    parsed: Parsed,
+    client: str | None,
+    dry_run: bool,
+    history: bool,
+    progress: Progress | None,
+    cancel: Cancel | None,
+) -> ImportReport:
     the_plan = plan(vault, parsed, client=client, history=history, dry_run=dry_run)
     report = the_plan.report
     if dry_run or not (the_plan.steps or the_plan.new_templates):

@@ -21,6 +21,7 @@ from vault.fields import (
     MAX_LENGTH,
     RESERVED_FIELD_NAMES,
     SECRET_KINDS,
+    FieldDef,
     FieldKind,
     normalise,
 )
@@ -96,6 +97,27 @@ def _repair_text(value: str) -> str:
     return _CONTROL_MULTI.sub("", value)
 
 
+_DEFINITIONS: dict[int, tuple[Template, dict[str, FieldDef]]] = {}
+
+
+def _definitions(template: Template) -> dict[str, FieldDef]:
+    """``template.field`` as a dict (the first field of a name wins), kept per template."""
+    found = _DEFINITIONS.get(id(template))
+    if found is None or found[0] is not template:
+        if len(_DEFINITIONS) >= 256:
+            _DEFINITIONS.clear()
+        by_name: dict[str, FieldDef] = {}
+        for definition in template.fields:
+            by_name.setdefault(definition.name, definition)
+        found = (template, by_name)
+        _DEFINITIONS[id(template)] = found
+    return found[1]
+
+
+def _kind(kind: object) -> FieldKind:
+    return kind if kind.__class__ is FieldKind else FieldKind(kind)  # type: ignore[return-value]
+
+
 class _Builder:
     def __init__(self, template: Template, origin: str, warn: Warn) -> None:
         self.template = template
@@ -104,11 +126,11 @@ class _Builder:
         self.fields: dict[str, str] = {}
         self.custom: dict[str, FieldKind] = {}
         self.attachments: list[AttachmentDraft] = []
-        self.names = {definition.name for definition in template.fields}
+        self.definitions = _definitions(template)
+        self.names = self.definitions.keys()
 
     def template_field(self, name: str, value: str) -> None:
-        definition = self.template.field(name)
-        assert definition is not None
+        definition = self.definitions[name]
         try:
             clean = normalise(definition.kind, value, choices=definition.choices)
         except ValueError as error:
@@ -122,8 +144,9 @@ class _Builder:
             self.fields[name] = clean
 
     def custom_field(self, name: str, value: str, kind: FieldKind, *, quiet: bool = False) -> str:
-        taken = self.names | set(self.fields)
-        final = unique_name(custom_name(name), taken)
+        final = custom_name(name)
+        if final in self.names or final in self.fields:
+            final = unique_name(final, self.names | set(self.fields))
         try:
             clean = normalise(kind, value)
         except ValueError as error:
@@ -208,7 +231,7 @@ def fit(
         if name in builder.names:
             builder.template_field(name, value)
         else:
-            builder.custom_field(name, value, FieldKind(custom.get(name, FieldKind.TEXT)))
+            builder.custom_field(name, value, _kind(custom.get(name, FieldKind.TEXT)))
     clean_title = " ".join(_CONTROL.sub(" ", title or "").split())
     if len(clean_title) > MAX_TITLE:
         builder.custom_field(FULL_TITLE, title, FieldKind.TEXT, quiet=True)

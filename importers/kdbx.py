@@ -23,6 +23,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 from importers.base import ImportOptions, Parsed
+from importers.gcpause import pausing
 from importers.inputs import Budget, parse_xml, read_bytes
 from importers.keepass_xml import PREFIX, read_tree
 from importers.registry import Format, Probe
@@ -186,6 +187,7 @@ def _check_argon2(params: dict[str, int | bytes], file: object) -> None:
         )
 
 
+@pausing
 def parse(path: Path, options: ImportOptions) -> Parsed:
     """Open a KDBX 3.1 or 4 database with its password and/or key file and read it.
 

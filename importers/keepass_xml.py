@@ -50,6 +50,7 @@ from importers.base import (
     RecordDraft,
     Revision,
 )
+from importers.gcpause import pausing
 from importers.inputs import (
     MAX_DEPTH,
     MAX_FILE_BYTES,
@@ -159,18 +160,31 @@ def _decode_binary(element: Element, ctx: _Context, where: str) -> bytes | None:
     return data
 
 
-def _strings(entry: Element, ctx: _Context, origin: str) -> _Strings:
+def _string_elements(entry: Element) -> list[tuple[str, Element | None]]:
+    """An entry's ``<String>`` elements as (key, value element), in document order."""
+    return [
+        (_child_text(string, "Key"), string.find("Value")) for string in entry.findall("String")
+    ]
+
+
+def _protected(value: Element | None) -> bool:
+    return value is not None and (
+        value.get("Protected", "").casefold() == "true"
+        or value.get("ProtectInMemory", "").casefold() == "true"
+    )
+
+
+def _strings(
+    entry: Element,
+    ctx: _Context,
+    origin: str,
+    pairs: list[tuple[str, Element | None]] | None = None,
+) -> _Strings:
     out = _Strings()
     extra_urls: list[tuple[int, str]] = []
     legacy: dict[str, str] = {}
-    for string in entry.findall("String"):
-        key = _child_text(string, "Key")
-        value_element = string.find("Value")
+    for key, value_element in _string_elements(entry) if pairs is None else pairs:
         value = _text(value_element)
-        protected = value_element is not None and (
-            value_element.get("Protected", "").casefold() == "true"
-            or value_element.get("ProtectInMemory", "").casefold() == "true"
-        )
         if key == "Title":
             out.title = value
         elif key in STANDARD:
@@ -182,7 +196,8 @@ def _strings(entry: Element, ctx: _Context, origin: str) -> _Strings:
         elif match := _KP2A_URL.fullmatch(key):
             extra_urls.append((int(match.group(1) or 0), value))
         else:
-            _custom(out, key or "Field", value, FieldKind.SECRET if protected else FieldKind.TEXT)
+            kind = FieldKind.SECRET if _protected(value_element) else FieldKind.TEXT
+            _custom(out, key or "Field", value, kind)
             if value.strip():
                 ctx.parsed.note_unmapped(key)
     _legacy_totp(out, legacy, ctx, origin)
@@ -281,8 +296,13 @@ def _auto_type(entry: Element) -> str:
     return "\n".join(lines)
 
 
-def _entry_content(entry: Element, ctx: _Context, origin: str) -> _Strings:
-    strings = _strings(entry, ctx, origin)
+def _entry_content(
+    entry: Element,
+    ctx: _Context,
+    origin: str,
+    pairs: list[tuple[str, Element | None]] | None = None,
+) -> _Strings:
+    strings = _strings(entry, ctx, origin, pairs)
     auto = _auto_type(entry)
     if auto:
         _custom(strings, "Auto-Type", auto, FieldKind.TEXT)
@@ -312,13 +332,14 @@ def _entry(entry: Element, path: list[str], client: str | None, ctx: _Context) -
         raise ImportInputError(f"holds more than {MAX_ITEMS:,} entries", file=ctx.file)
     raw_uuid = _child_text(entry, "UUID")
     ident = uuid_hex(raw_uuid)
-    title_guess = _child_text_string(entry, "Title")
+    pairs = _string_elements(entry)
+    title_guess = _first_string(pairs, "Title")
     where = "/".join(path) or "the root group"
     origin = f"entry '{title_guess[:60] or '(untitled)'}' in '{where}'"
     if ident and ident in ctx.deleted:
         ctx.parsed.skip(origin, "listed as deleted in the database")
         return
-    strings = _entry_content(entry, ctx, origin)
+    strings = _entry_content(entry, ctx, origin, pairs)
     if not ident:
         ident = (
             "h"
@@ -334,7 +355,7 @@ def _entry(entry: Element, path: list[str], client: str | None, ctx: _Context) -
     attachments = _attachments(entry, ctx, origin)
     history: list[Revision] = []
     seen_data = {(a.name, hashlib.sha256(a.data).digest()) for a in attachments}
-    for old in entry.findall("History/Entry"):
+    for old in [e for h in entry.findall("History") for e in h.findall("Entry")]:
         old_strings = _entry_content(old, ctx, origin)
         history.append(
             Revision(_fallback_title(old_strings), old_strings.fields, old_strings.custom)
@@ -363,10 +384,10 @@ def _entry(entry: Element, path: list[str], client: str | None, ctx: _Context) -
     )
 
 
-def _child_text_string(entry: Element, key: str) -> str:
-    for string in entry.findall("String"):
-        if _child_text(string, "Key") == key:
-            return " ".join(_child_text(string, "Value").split())
+def _first_string(pairs: list[tuple[str, Element | None]], key: str) -> str:
+    for name, value in pairs:
+        if name == key:
+            return " ".join(_text(value).split())
     return ""
 
 
@@ -479,6 +500,7 @@ def read_tree(
     return parsed
 
 
+@pausing
 def parse(path: Path, options: ImportOptions) -> Parsed:
     """Read a KeePass 2 / KeePassXC XML export."""
     data = read_bytes(path)

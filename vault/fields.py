@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime
 import ipaddress
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -44,6 +46,8 @@ class FieldKind(StrEnum):
     REFERENCE = "reference"
     TAGS = "tags"
 
+
+_SECRET, _CHOICE = FieldKind.SECRET, FieldKind.CHOICE
 
 SECRET_KINDS: frozenset[FieldKind] = frozenset({FieldKind.SECRET, FieldKind.TOTP})
 """Kinds that are never indexed, never shown in lists and masked in views."""
@@ -230,12 +234,40 @@ def custom_field_name_problem(name: str) -> str | None:
     return None
 
 
+_REMEMBERED: ContextVar[dict[tuple[str, str, tuple[str, ...]], str] | None] = ContextVar(
+    "sitebook_remembered_normal", default=None
+)
+
+
+@contextmanager
+def remembering() -> Iterator[None]:
+    """Within the block, :func:`normalise` remembers the values it accepted.
+
+    An import normalises every value twice: once to fit a draft to its template
+    and again when the vault validates the record it writes. Normalisation is a
+    pure function and idempotent, so a value accepted once (and the canonical
+    form it became) gives the same answer again without redoing the work. The
+    memory holds values only for the outermost block (one import, in the calling
+    thread or task) and is dropped when it ends; rejected values are never
+    remembered.
+    """
+    if _REMEMBERED.get() is not None:  # nested: the outer block's memory serves
+        yield
+        return
+    token = _REMEMBERED.set({})
+    try:
+        yield
+    finally:
+        _REMEMBERED.reset(token)
+
+
 def normalise(kind: FieldKind, value: str, *, choices: tuple[str, ...] = ()) -> str:
     """Return the canonical form of ``value`` for a field of ``kind``.
 
     The empty string is always accepted and returned unchanged (it means the
     field is unset). Normalisation is idempotent: normalising a normalised
-    value returns it unchanged.
+    value returns it unchanged. Inside :func:`remembering` an answer already
+    given is reused.
 
     Args:
         kind: The field's kind.
@@ -254,18 +286,34 @@ def normalise(kind: FieldKind, value: str, *, choices: tuple[str, ...] = ()) -> 
         raise ValueError("must be text")
     if value == "":
         return ""
-    kind = FieldKind(kind)
+    if kind.__class__ is not FieldKind:
+        kind = FieldKind(kind)
+    memory = _REMEMBERED.get()
+    if memory is None:
+        return _normalise(kind, value, choices)
+    key = (kind, value, choices)
+    found = memory.get(key)
+    if found is None:
+        found = _normalise(kind, value, choices)
+        memory[key] = found
+        if found != value:
+            memory[(kind, found, choices)] = found  # idempotent: the result maps to itself
+    return found
+
+
+def _normalise(kind: FieldKind, value: str, choices: tuple[str, ...]) -> str:
+    """:func:`normalise` without the memory, for a non-empty text value."""
     limit = MAX_LENGTH[kind]
     if len(value) > limit:
         raise ValueError(f"is too long (at most {limit:,} characters)")
-    if kind is not FieldKind.SECRET and not value.strip():
+    if kind is not _SECRET and not value.strip():
         return ""
     if kind in MULTILINE_KINDS:
         if _CONTROL_MULTI.search(value):
             raise ValueError("contains control characters")
     elif _CONTROL_SINGLE.search(value):
         raise ValueError("must be a single line without control characters")
-    result = _choice(value, choices) if kind is FieldKind.CHOICE else _NORMALISERS[kind](value)
+    result = _choice(value, choices) if kind is _CHOICE else _NORMALISERS[kind](value)
     if len(result) > limit:  # a list can grow by its separators
         raise ValueError(f"is too long (at most {limit:,} characters)")
     return result
@@ -328,8 +376,31 @@ def _valid_host(host: str) -> bool:
     return all(_HOST_LABEL.fullmatch(label) for label in labels)
 
 
+_PLAIN_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"
+_PLAIN_URL = re.compile(
+    rf"[A-Za-z][A-Za-z0-9+.-]*://(?P<host>(?:{_PLAIN_LABEL}\.)*(?=[A-Za-z0-9-]*[A-Za-z-])"
+    rf"{_PLAIN_LABEL})(?::(?P<port>[0-9]{{1,5}}))?(?:[/?#][^\s\\]*)?"
+)
+"""The common URL shape that :func:`_url` can accept without ``urlsplit``: a scheme,
+a host name whose labels :func:`_valid_host` accepts (ASCII letters, digits and
+inner hyphens, at most 63 each, the last one not all digits), an optional port,
+then a path, query or fragment. Its netloc is exactly ``host[:port]``, which
+``urlsplit`` never refuses; anything else takes the full check."""
+
+
 def _url(value: str) -> str:
     text = value.strip()
+    plain = _PLAIN_URL.fullmatch(text)
+    if (
+        plain is not None
+        and len(plain["host"]) <= 253
+        and (plain["port"] is None or int(plain["port"]) <= 65535)
+    ):
+        return text  # what _checked_url returns for it, without urlsplit
+    return _checked_url(text)
+
+
+def _checked_url(text: str) -> str:
     problem = "is not a valid URL (e.g. https://portal.example.com or portal.example.com)"
     if _SPACE.search(text):
         raise ValueError("is not a valid URL (it contains a space; write it as %20)")
