@@ -149,6 +149,7 @@ def test_wizard_creates_a_vault_that_opens_with_passphrase_and_kit_key(
     assert win.windowTitle() == "Acme Field Services — Sitebook"
     assert target.exists() and not pending_path(target).exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    win.start_control.wait_saved()  # the recent list is written on the worker
     (entry,) = RecentVaults().entries()
     assert entry.path == target and entry.name == "acme"  # the file's name, not the vault's
     assert "Acme" not in RecentVaults().path.read_text()

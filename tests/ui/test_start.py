@@ -203,6 +203,7 @@ def test_open_unlock_close_and_the_recent_list(qtbot, bare_window, small_vault) 
     assert str(small_vault.path) in win.unlock_screen.file_label.text()
     assert start.close_action.isEnabled()
     unlock(qtbot, win, small_vault.passphrase)
+    start.wait_saved()  # the list is written on the worker
     (entry,) = RecentVaults().entries()
     assert entry.path == small_vault.path.resolve() and entry.name == "small"
     assert "Test provider" not in RecentVaults().path.read_text()  # the name stays in the vault

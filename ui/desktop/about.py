@@ -9,7 +9,6 @@ selected and copied, so a technician can paste it into a support ticket.
 from __future__ import annotations
 
 import platform
-from importlib import metadata
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QCoreApplication, Qt, qVersion
@@ -34,6 +33,8 @@ def _tr(text: str) -> str:
 
 def app_version() -> str:
     """Sitebook's version from the installed metadata, or ``0+unknown`` from a bare checkout."""
+    from importlib import metadata  # here: importing it costs the window's start ~30 ms
+
     try:
         return metadata.version(DISTRIBUTION)
     except metadata.PackageNotFoundError:
@@ -42,6 +43,8 @@ def app_version() -> str:
 
 def licence() -> str:
     """The licence named in the distribution's metadata (pyproject.toml)."""
+    from importlib import metadata
+
     try:
         text = metadata.metadata(DISTRIBUTION).get("License") or ""
     except metadata.PackageNotFoundError:

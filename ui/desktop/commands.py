@@ -18,12 +18,12 @@ from PySide6.QtWidgets import QMenu, QWidget
 
 from ui.desktop import dialogs
 from ui.desktop.palette import CommandPalette
-from ui.desktop.recordeditor import RecordEditor
 from ui.desktop.wipe import wipe
 from vault.errors import VaultError
 
 if TYPE_CHECKING:
     from ui.desktop.mainwindow import MainWindow
+    from ui.desktop.recordeditor import RecordEditor
 
 
 class Commands(QObject):
@@ -125,6 +125,8 @@ class Commands(QObject):
             if name is None:
                 return None
             type_id = next(t.id for t in templates.values() if t.name == name)
+        from ui.desktop.recordeditor import RecordEditor  # on first use: start-up ~30 ms
+
         editor = RecordEditor(
             vault,
             templates[type_id],
@@ -154,6 +156,8 @@ class Commands(QObject):
         if duplicate and record.type in vault.retired_templates():
             self._retired_message()
             return None
+        from ui.desktop.recordeditor import RecordEditor  # on first use: start-up ~30 ms
+
         editor = RecordEditor(
             vault,
             template,

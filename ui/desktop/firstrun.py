@@ -31,8 +31,6 @@ from ui.desktop.progress import JobProgressDialog
 from ui.desktop.signals import emit
 from ui.desktop.worker import JobControl
 from vault import paths
-from vault.demo import build_demo
-from vault.demo_data import PROVIDER
 from vault.errors import VaultError
 from vault.vault import Vault
 
@@ -143,6 +141,9 @@ def create_demo(
     seed: int = DEMO_SEED,
 ) -> DemoVault:
     """Build the demo vault at ``path`` (runs on a worker thread); return it unlocked."""
+    from vault.demo import build_demo  # here, not at start-up: only a first run needs it
+    from vault.demo_data import PROVIDER
+
     if kdf_params is None:
         control.stage(_tr("Measuring how fast this computer derives keys…"))
         kdf_params = calibrate()

@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import logging
 from html import escape
+from typing import TYPE_CHECKING
 from urllib.parse import unquote_to_bytes
 
 from PySide6.QtCore import QUrl, Signal
 from PySide6.QtGui import QDesktopServices, QImage, QPalette, QTextDocument
 from PySide6.QtWidgets import QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
-from search import CatalogRow, SearchIndex
 from ui.desktop import clipboard
 from ui.desktop.attachmentspane import AttachmentsPane
 from ui.desktop.historypane import HistoryPane
@@ -31,6 +31,9 @@ from vault.errors import VaultError
 from vault.fields import FieldKind
 from vault.model import Record
 from vault.vault import Vault
+
+if TYPE_CHECKING:
+    from search import CatalogRow, SearchIndex
 
 log = logging.getLogger(__name__)
 

@@ -7,9 +7,10 @@ the create-vault wizard (:class:`ui.desktop.createwizard.CreateVaultWizard`).
 Switching to another vault always locks the current one first (every model
 emptied, keys dropped) and closes its file. A vault is added to the
 recent-vaults list (:mod:`ui.desktop.recent`) when it has been unlocked, by its
-path only. Locking reaches an open create wizard too (:meth:`StartControl.lock`):
-its passphrase and recovery key leave the screen. The window keeps only a few
-hooks into this class, so it stays small.
+path only, written on the worker (its fsync once held the GUI thread 80 ms).
+Locking reaches an open create wizard too (:meth:`StartControl.lock`): its
+passphrase and recovery key leave the screen. The window keeps only a few hooks
+into this class, so it stays small.
 """
 
 from __future__ import annotations
@@ -23,14 +24,14 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from crypto.kdf import KdfParams
-from ui.desktop import dialogs
-from ui.desktop.createwizard import CreateVaultWizard
+from ui.desktop import dialogs, worker
 from ui.desktop.firstrun import demo_vault_path
 from ui.desktop.recent import FOUND, UNREACHABLE, RecentVaults
 from ui.desktop.start import StartScreen
 from vault.vault import Vault
 
 if TYPE_CHECKING:
+    from ui.desktop.createwizard import CreateVaultWizard
     from ui.desktop.mainwindow import MainWindow
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class StartControl(QObject):
         self.recent = recent or RecentVaults()
         self.create_kdf: KdfParams | None = None  # None: calibrate; tests set a cheap one
         self.wizard: CreateVaultWizard | None = None
+        self.save_job: worker.Job | None = None  # the recent list being written
         self.screen = StartScreen(self.recent)
         self.screen.open_requested.connect(self.open_path)
         self.screen.create_requested.connect(self.new_vault)
@@ -75,6 +77,7 @@ class StartControl(QObject):
     def fill_recent_menu(self) -> None:
         """List the recent vaults (missing files disabled) in the submenu."""
         self.recent_menu.clear()
+        self.wait_saved()
         self.recent.load()
         for entry in self.recent.entries():
             status = entry.status  # never raises: an unreachable file is just disabled
@@ -114,6 +117,7 @@ class StartControl(QObject):
     def show_start(self) -> None:
         """Show the recent vaults (no vault is open)."""
         w = self.w
+        self.wait_saved()
         self.screen.refresh()
         w.stack.setCurrentWidget(self.screen)
         w.setWindowTitle(self.tr("Sitebook"))
@@ -127,12 +131,28 @@ class StartControl(QObject):
         self.close_action.setEnabled(True)
 
     def opened(self, vault: Vault) -> None:
-        """The window shows ``vault`` unlocked: remember its path (never its name), first."""
-        try:
-            self.recent.opened(vault.path)
-        except OSError as exc:  # the list is a convenience; never stop the vault opening
-            log.warning("recent-vaults list not saved: %s", type(exc).__name__)
+        """The window shows ``vault`` unlocked: remember its path (never its name).
+
+        The list is read, updated and written (fsync) on the worker, by a list
+        object of its own, so the GUI thread shares nothing with it.
+        """
+        path, file = vault.path, self.recent.path
+
+        def save(_control: worker.JobControl) -> None:
+            try:
+                RecentVaults(file).opened(path)
+            except OSError as exc:  # the list is a convenience; never stop the vault opening
+                log.warning("recent-vaults list not saved: %s", type(exc).__name__)
+
+        self.wait_saved()  # one writer at a time: the newest entry is written last
+        self.save_job = worker.run(save, parent=self)
         self.vault_shown()
+
+    def wait_saved(self) -> None:
+        """Wait for the recent list being written, if any (a few ms), before reading it."""
+        if self.save_job is not None:
+            self.save_job.stop()  # the write ignores the cancel: it finishes, then returns
+            self.save_job = None
 
     # ------------------------------------------------------------------ actions
 
@@ -193,6 +213,9 @@ class StartControl(QObject):
             self.wizard.raise_()
             self.wizard.activateWindow()
             return self.wizard
+        # Imported on first use: the wizard and its PDF kit (reportlab) cost start-up ~90 ms.
+        from ui.desktop.createwizard import CreateVaultWizard
+
         wizard = CreateVaultWizard(self.w, kdf_params=self.create_kdf)
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.created.connect(self._created)
