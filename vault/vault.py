@@ -696,12 +696,15 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         )
         self._labels.pop(scope_id, None)
 
-    def _label(self, scope_id: str) -> dict:
-        row = self._conn.execute(
-            "SELECT label, label_key_version, label_author, label_created, label_signature "
-            "FROM scopes WHERE id = ?",
-            (scope_id,),
-        ).fetchone()
+    _LABEL_COLUMNS = "label, label_key_version, label_author, label_created, label_signature"
+
+    def _label(self, scope_id: str, row: sqlite3.Row | None = None) -> dict:
+        """A scope's label, opened and verified (``row``: its label columns, if already read)."""
+        if row is None:
+            row = self._conn.execute(
+                f"SELECT {self._LABEL_COLUMNS} FROM scopes WHERE id = ?",  # noqa: S608
+                (scope_id,),
+            ).fetchone()
         if row is None:
             raise errors.NotFoundError(f"No client or scope {scope_id}.")
         try:
@@ -718,10 +721,15 @@ class Vault(RecordStore, MemberOps, ConflictOps):
                 self.path, f"the name of scope {scope_id} is damaged"
             ) from None
 
-    def scope_name(self, scope_id: str) -> str:
-        """The decrypted name of a scope (client name, provider internal, vault name)."""
+    def scope_name(self, scope_id: str, row: sqlite3.Row | None = None) -> str:
+        """The decrypted name of a scope (client name, provider internal, vault name).
+
+        Args:
+            scope_id: The scope.
+            row: Its label columns when the caller read them already (one query for many).
+        """
         if scope_id not in self._labels:
-            name = self._label(scope_id).get("name")
+            name = self._label(scope_id, row).get("name")
             if not isinstance(name, str):
                 raise errors.DamagedHeaderError(
                     self.path, f"the name of scope {scope_id} is damaged"
@@ -773,8 +781,10 @@ class Vault(RecordStore, MemberOps, ConflictOps):
     def clients(self) -> list[Client]:
         """Clients the unlocked member can read, sorted by name."""
         readable = self.readable_scopes()
-        rows = self._conn.execute("SELECT id FROM scopes WHERE kind = 'client'").fetchall()
-        found = [Client(r[0], self.scope_name(r[0])) for r in rows if r[0] in readable]
+        rows = self._conn.execute(  # every label in one query: 1,000 queries cost ~40 ms
+            f"SELECT id, {self._LABEL_COLUMNS} FROM scopes WHERE kind = 'client'"  # noqa: S608
+        ).fetchall()
+        found = [Client(r["id"], self.scope_name(r["id"], r)) for r in rows if r["id"] in readable]
         return sorted(found, key=lambda c: c.name.casefold())
 
     def add_client(self, name: str) -> Client:
