@@ -157,6 +157,9 @@ class Keyring:
         self.member_id = member_id
         self.keys = member_keys
         self._scope_keys: dict[tuple[str, int], bytes] = {}
+        # (connection, its state as _file_state gives it, the answer); the connection itself,
+        # not its id, so a new connection at a reused address never matches.
+        self._readable: tuple[sqlite3.Connection, tuple[int, int], frozenset[str]] | None = None
 
     def sign(self, message: bytes) -> bytes:
         """Sign as the unlocked member."""
@@ -249,15 +252,41 @@ class Keyring:
         )
 
     def readable_scopes(self, conn: sqlite3.Connection) -> set[str]:
-        """Scope ids this member holds a grant for at the scope's current key version."""
+        """Scope ids this member holds a grant for at the scope's current key version.
+
+        Remembered until the file changes: the answer is reused only while
+        ``conn`` has written nothing (``total_changes``) and no other connection
+        has committed anything (``PRAGMA data_version``), and never inside a
+        transaction (a rollback undoes writes without a counter going back). So
+        a grant, revoke or rotation, here or by another process, is seen on the
+        next call. With a thousand clients the query costs a few milliseconds,
+        and opening the search index asks several times.
+        """
+        state = _file_state(conn)
+        cached = self._readable
+        if state is not None and cached is not None and cached[0] is conn and cached[1] == state:
+            return set(cached[2])
         rows = conn.execute(
             "SELECT s.id FROM scopes s JOIN scope_keys k ON k.scope_id = s.id "
             "AND k.key_version = s.key_version WHERE k.member_id = ?",
             (self.member_id,),
         )
-        return {r[0] for r in rows}
+        found = {r[0] for r in rows}
+        self._readable = None if state is None else (conn, state, frozenset(found))
+        return found
 
     def forget(self) -> None:
         """Drop every key reference (Python cannot wipe immutable bytes; we drop them)."""
         self._scope_keys.clear()
+        self._readable = None
         self.keys = None  # type: ignore[assignment]
+
+
+def _file_state(conn: sqlite3.Connection) -> tuple[int, int] | None:
+    """What identifies the file's content as ``conn`` sees it, or None inside a transaction.
+
+    (the rows ``conn`` has changed, the data version that other connections' commits bump).
+    """
+    if conn.in_transaction:
+        return None
+    return conn.total_changes, conn.execute("PRAGMA data_version").fetchone()[0]
