@@ -43,7 +43,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from search import tokens
@@ -128,7 +128,7 @@ class Document:
         return pack_sections(self.sections)
 
     def streams(self) -> Streams:
-        """The FTS5 column values (:func:`streams`), computed once by :func:`prepare`."""
+        """The FTS5 column values (:func:`streams`), computed once if it was built prepared."""
         if self.prepared is not None:
             return self.prepared.streams
         return streams(self)
@@ -136,22 +136,15 @@ class Document:
 
 @dataclass(frozen=True)
 class Prepared:
-    """What the store derives from a document, worked out ahead (see :func:`prepare`)."""
-
-    streams: Streams
-    packed: bytes | str
-
-
-def prepare(document: Document) -> Document:
-    """The document with its FTS5 columns and packed sections already computed.
+    """What the store derives from a document, worked out ahead (``build(..., prepared=True)``).
 
     On open, the catch-up tokenises the changed records while the snapshot is
     still being decrypted on another thread; the store then only inserts. The
     sections are kept as JSON text, not deflated (:func:`unpack_sections` reads both).
     """
-    if document.prepared is not None or document.deleted:
-        return document
-    return replace(document, prepared=Prepared(streams(document), document.sections_json()))
+
+    streams: Streams
+    packed: bytes | str
 
 
 def dump_sections(sections: Iterable[Section]) -> str:
@@ -210,7 +203,7 @@ def pack_sections(sections: Iterable[Section]) -> bytes:
 def unpack_sections(blob: bytes | str) -> tuple[Section, ...]:
     """Sections from :func:`pack_sections` output, or from :func:`dump_sections` JSON.
 
-    The catch-up on open stores plain JSON (:func:`prepare`): deflating cost
+    The catch-up on open stores plain JSON (:class:`Prepared`): deflating cost
     a tenth of the catch-up's time, for a few hundred bytes a record.
     """
     if isinstance(blob, str):
@@ -225,6 +218,8 @@ def build(
     template: Template | None,
     attachments: Iterable[Attachment] = (),
     read: AttachmentReader | None = None,
+    *,
+    prepared: bool = False,
 ) -> Document:
     """The document for one record head.
 
@@ -234,6 +229,7 @@ def build(
         template: The record's template, for labels and list columns (None if gone).
         attachments: The record's attachments.
         read: Reads the leading text of a text attachment; None skips attachment text.
+        prepared: Tokenise it now (:class:`Prepared`), for the catch-up on open.
     """
     labels = {f.name: f.label for f in template.fields} if template else {}
     listed = [f.name for f in template.list_columns()] if template else []
@@ -245,8 +241,14 @@ def build(
     sections: tuple[Section, ...] = ()
     links: tuple[str, ...] = ()
     facts: dict[str, str] = {}
+    ready: Prepared | None = None
     if not record.deleted:
         sections = tuple(_sections(record, kinds, labels, attachments, read))
+        if prepared:
+            values = streams_of(
+                sections, record.scope_id, record.type, record.tags, record.created, record.updated
+            )
+            ready = Prepared(values, dump_sections(sections))
         links = linked_ids(record, kinds)
         facts = {
             name: value.strip()
@@ -267,6 +269,7 @@ def build(
         stamp=stamp(record),
         links=links,
         facts=facts,
+        prepared=ready,
     )
 
 

@@ -19,7 +19,11 @@ binding its position and whether it is the last (so chunks cannot be dropped,
 repeated or reordered). Reading streams the file and decrypts
 each chunk with ``AESGCM.decrypt_into`` straight into one preallocated buffer:
 at 100,000 records a snapshot is over 100 MB and every copy costs time and
-peak memory.
+peak memory. That buffer is private anonymous memory (:class:`mmap.mmap`,
+never a file), not a ``bytearray``: the kernel hands out zeroed pages as they
+are written (in huge pages where it can), whereas ``bytearray(n)`` clears all of
+them first while holding the GIL (0.1 s at 140 MB, during which the thread
+catching up on the vault stood still).
 
 Writing goes to a temporary file in the same folder (ciphertext only: the
 database is encrypted in memory first), which is flushed, fsynced and renamed
@@ -35,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import mmap
 import os
 import struct
 import tempfile
@@ -60,6 +65,9 @@ _SCOPE = struct.Struct(">32sq")
 _LENGTH = struct.Struct(">I")
 MAX_SCOPES = 1_000_000
 MAX_CHUNKS = 1_000_000
+
+Plaintext = bytearray | mmap.mmap
+"""A decrypted snapshot: anonymous memory (close it when done; see :func:`release`)."""
 
 KeyFor = Callable[[str], tuple[int, bytes]]
 """Returns (current key version, derived ``search-index`` key) of a scope; raises if unreadable."""
@@ -237,7 +245,7 @@ def read_header(raw: bytes | bytearray) -> tuple[Header, int] | str:
 
 def read(
     path: Path, *, vault_id: str, member_id: str, key_for: KeyFor
-) -> tuple[bytearray, Header] | str:
+) -> tuple[Plaintext, Header] | str:
     """Decrypt a snapshot; (plaintext, header), or the reason it cannot be used.
 
     The file is streamed chunk by chunk and every chunk is decrypted straight
@@ -285,7 +293,7 @@ def peek(path: Path) -> Header | str:
 
 def _read(
     stream: BinaryIO, vault_id: str, member_id: str, key_for: KeyFor
-) -> tuple[bytearray, Header] | str:
+) -> tuple[Plaintext, Header] | str:
     size = os.fstat(stream.fileno()).st_size
     fixed = stream.read(_FIXED.size)
     if len(fixed) < _FIXED.size:
@@ -314,7 +322,7 @@ def _read(
         return "the snapshot is truncated"
     packed = raw[:at]
     cipher = AESGCM(_key(header, derived))
-    out = bytearray(total)
+    out = _buffer(total)
     target = memoryview(out)
     buffer = bytearray(min(CHUNK_SIZE, total) + aead.OVERHEAD)
     filled = 0
@@ -346,3 +354,36 @@ def _read(
     if filled != total or stream.read(1):
         return "the snapshot has trailing bytes"
     return out, header
+
+
+def _buffer(size: int) -> Plaintext:
+    """A zeroed, writable buffer of ``size`` bytes whose pages are cleared lazily by the kernel.
+
+    Private anonymous memory (``mmap.mmap(-1, n)`` alone would be *shared*
+    memory, whose pages cost more to fault in), in huge pages where the system
+    offers them: at 140 MB, allocating and decrypting into it took 0.05 s of CPU
+    against 0.15 s for a ``bytearray``.
+    """
+    if not size:
+        return bytearray()
+    private = getattr(mmap, "MAP_PRIVATE", None)
+    if private is None:  # Windows: anonymous memory backed by the page file
+        return mmap.mmap(-1, size)
+    buffer = mmap.mmap(-1, size, flags=private)
+    huge = getattr(mmap, "MADV_HUGEPAGE", None)
+    if huge is not None:
+        with contextlib.suppress(OSError):
+            buffer.madvise(huge)
+    return buffer
+
+
+def release(plain: Plaintext) -> None:
+    """Free a plaintext from :func:`read` now (unmapping runs without holding the GIL).
+
+    Raises:
+        BufferError: A view of it is still in use.
+    """
+    if isinstance(plain, mmap.mmap):
+        plain.close()
+    else:
+        del plain[:]

@@ -40,6 +40,7 @@ The database never touches the disk: :mod:`search.snapshot` encrypts
 from __future__ import annotations
 
 import json
+import mmap
 import re
 import sqlite3
 from collections.abc import Iterable
@@ -131,7 +132,7 @@ class Store:
         return store
 
     @classmethod
-    def from_bytes(cls, data: bytes | bytearray, vault_id: str) -> Store | None:
+    def from_bytes(cls, data: bytes | bytearray | mmap.mmap, vault_id: str) -> Store | None:
         """An index from :meth:`to_bytes` output, or None if it is not one for this vault."""
         conn = connect()
         try:
@@ -474,14 +475,18 @@ class Store:
             types.pop(type_, None)
 
 
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+"""``json.dumps(value, ensure_ascii=False)`` without building an encoder per call."""
+
+
 def _catalog_values(document: Document) -> tuple:
     return (
         document.id,
         document.scope_id,
         document.type,
         document.title,
-        json.dumps(list(document.tags), ensure_ascii=False),
-        json.dumps(document.columns, ensure_ascii=False),
+        _to_json(list(document.tags)),
+        _to_json(document.columns),
         document.created,
         document.updated,
         int(document.deleted),

@@ -79,6 +79,8 @@ FTS_TOKENIZER = "unicode61 remove_diacritics 2 tokenchars '" + JOINERS + "_'"
 """The ``tokenize`` option of every FTS5 table that holds streams from this module."""
 
 _CHUNK = re.compile(r"[\w" + re.escape(JOINERS) + r"]+")
+_TRIMMED = re.compile(r"[^\W_](?:[\w" + re.escape(JOINERS) + r"]*[^\W_])?")
+"""A chunk with its joiners already trimmed: what ``_CHUNK`` finds, ``.strip(_TRIM)``-ed."""
 _TRIM = JOINERS + "_"
 _PLAIN = re.compile(r"[^\W_]+")
 _ATOM = re.compile(r"[^\W_]+")
@@ -111,12 +113,8 @@ def chunks(text: str) -> list[str]:
     Returns:
         The chunks; empty when ``text`` has no letters or digits.
     """
-    out: list[str] = []
-    for raw in _CHUNK.findall(normalise(text).lower()):
-        chunk = raw.strip(_TRIM)
-        if chunk:
-            out.append(chunk if len(chunk) <= MAX_TOKEN else chunk[:MAX_TOKEN])
-    return out
+    found = _TRIMMED.findall(normalise(text).lower())
+    return [c if len(c) <= MAX_TOKEN else c[:MAX_TOKEN] for c in found]
 
 
 def chunk_spans(text: str) -> Iterator[tuple[int, int, str]]:
@@ -298,7 +296,7 @@ def stream(values: Iterable[str], extra: Iterable[str] = ()) -> str:
         Space-separated tokens, ready for the FTS5 tokenizer of :data:`FTS_TOKENIZER`.
     """
     words: list[str] = []
-    derived: dict[str, None] = dict.fromkeys(extra)
+    pieces: list[str] = [*extra]
     for value in values:
         found = chunks(value)
         if not found:
@@ -307,11 +305,10 @@ def stream(values: Iterable[str], extra: Iterable[str] = ()) -> str:
             words.append(SEPARATOR)
         words.extend(found)
         for chunk in found:
-            for piece in parts(chunk):
-                derived.setdefault(piece, None)
-    if derived:
+            pieces.extend(parts(chunk))
+    if pieces:
         words.append(SEPARATOR)
-        words.extend(derived)
+        words.extend(dict.fromkeys(pieces))  # each once, in order of first appearance
     return " ".join(words)
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+import io
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
 
 from crypto.kdf import KdfParams
-from search import IndexCancelled, SearchIndex, snapshot
+from search import IndexCancelled, SearchIndex, catchup, snapshot
 from search.store import Store
 from vault import Vault
 from vault.members import Invitation
@@ -259,10 +261,31 @@ def _state(index: SearchIndex) -> tuple[dict[str, list[str]], list[tuple], dict]
     return found, rows, index.counts()
 
 
+@pytest.mark.parametrize("window", [catchup.WINDOW, 4])
 def test_catch_up_while_loading_matches_a_rebuild(
-    vault: Vault, vault_path: Path, contoso: Client, filled: dict[str, str], tmp_path: Path
+    vault: Vault,
+    vault_path: Path,
+    contoso: Client,
+    filled: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    window: int,
 ) -> None:
-    """Changes read while the snapshot decrypts give exactly what a full rebuild gives."""
+    """Changes read while the snapshot decrypts give exactly what a full rebuild gives.
+
+    With small windows, most documents are written by the loading thread as
+    they come (the catch-up after it finds them indexed and writes only the rest).
+    """
+    monkeypatch.setattr(catchup, "WINDOW", window)
+    written: list[tuple[str, int]] = []
+    real_apply = Store.apply
+
+    def apply(store: Store, documents, gone=()) -> int:
+        count = real_apply(store, documents, gone)
+        written.append((threading.current_thread().name, count))
+        return count
+
+    monkeypatch.setattr(Store, "apply", apply)
     _saved(vault)
     vault.delete(filled["dc"])
     vault.update_record(filled["fw"], fields={"model": "FortiGate 80F"})
@@ -276,6 +299,10 @@ def test_catch_up_while_loading_matches_a_rebuild(
     assert index.last_load == "loaded"
     assert later.id in index.scopes
     caught_up = _state(index)
+    early = [n for thread, n in written if thread == "search-index-load"]
+    late = [n for thread, n in written if thread != "search-index-load"]
+    assert sum(early) == 33 and sum(late) == 0  # 30 + srv-fs01 + fw01 + the tombstone of dc
+    assert len(early) == (9 if window == 4 else 1)  # 35 counters since the mark
     with SearchIndex.open(again, cache=tmp_path / "elsewhere") as rebuilt:
         assert rebuilt.last_load.startswith("rebuilt")
         assert _state(rebuilt) == caught_up
@@ -319,3 +346,36 @@ def test_header_that_changed_while_loading_is_not_trusted(
         assert index.search("60F") == []
         assert {r.id for r in index.catalog()} == {*filled.values(), added.id}
         assert index.counts()[contoso.id]["configuration"] == 2
+
+
+def test_attachments_added_since_the_snapshot_are_caught_up(
+    vault: Vault, vault_path: Path, contoso: Client, filled: dict[str, str], tmp_path: Path
+) -> None:
+    """Only records the vault names as having attachments are asked for them; none is missed."""
+    _saved(vault)
+    vault.add_attachment(filled["dc"], io.BytesIO(b"event 4625 logon failure\n"), "dc-events.log")
+    bare = vault.add_record(contoso.id, "configuration", "srv-bare01", {"kind": "server"})
+    filed = vault.add_record(contoso.id, "configuration", "srv-filed01", {"kind": "server"})
+    vault.add_attachment(filed.id, io.BytesIO(b"raid rebuild finished\n"), "raid.txt")
+    vault.close()
+    again = reopen(vault_path)
+    asked: list[str] = []
+    real = again.attachments
+
+    def attachments(record_id: str, *, strict: bool = False):
+        asked.append(record_id)
+        return real(record_id, strict=strict)
+
+    again.attachments = attachments  # type: ignore[method-assign]
+    with SearchIndex.open(again) as index:
+        assert index.last_load == "loaded"
+        assert sorted(asked) == sorted([filled["dc"], filed.id])
+        assert ids(index.search("dc-events.log")) == [filled["dc"]]
+        assert ids(index.search("4625")) == [filled["dc"]]
+        assert ids(index.search("raid rebuild")) == [filed.id]
+        assert ids(index.search("srv-bare01")) == [bare.id]
+        with SearchIndex.open(again, cache=tmp_path / "elsewhere") as rebuilt:
+            assert rebuilt.last_load.startswith("rebuilt")
+            for query in ("dc-events.log", "4625", "raid.txt", "rebuild", "srv*"):
+                assert ids(index.search(query)) == ids(rebuilt.search(query)), query
+    again.close()
