@@ -9,6 +9,18 @@ processes (so peak RSS is each one's own):
 - ``keepassxc-cli import`` of the same XML into a KDBX (decryption time set to
   its minimum, 100 ms, so its key derivation does not dominate).
 
+- Sitebook's whole command, ``sitebook import FILE`` into a vault created
+  beforehand (untimed, same key-derivation parameters as above), timed as a
+  process from outside exactly as keepassxc-cli is.
+
+What is compared with what: keepassxc-cli's figure is a whole process (start,
+reading the XML, a 100 ms key derivation, building and writing the encrypted
+KDBX). The "Sitebook import" row is measured inside an already running Python
+process and leaves out interpreter start, module imports and unlocking the
+vault (one Argon2id derivation); the "sitebook import command" row includes
+all of them, plus what the command does after the import (the search index),
+and is the like-for-like comparison. The verdict line uses it.
+
 Prints entries per second and peak RSS side by side. Targets: at least 5,000
 entries/s and faster than keepassxc-cli. Size with SITEBOOK_BENCH_ENTRIES
 (default 10000). On a shared machine CPU time is noisy too: SITEBOOK_BENCH_RUNS=N
@@ -37,6 +49,13 @@ sys.path.insert(0, str(ROOT))
 PASSPHRASE = "bench passphrase"
 KDBX_PASSWORD = "bench kdbx password"
 SEED = "JBSWY3DPEHPK3PXP"
+
+
+def _kdf() -> object:
+    """The vault's key derivation in every run: Argon2id, 64 MiB, 3 passes, 4 lanes."""
+    from crypto.kdf import KdfParams
+
+    return KdfParams(memory_kib=64 * 1024, iterations=3, lanes=4)
 
 
 def _string(key: str, value: str, protected: bool = False) -> str:
@@ -99,7 +118,6 @@ def _peak_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
 
 def sitebook_child(xml: str, folder: str, mode: str) -> None:
     """Run in a fresh process: parse (and import) the XML; print JSON figures."""
-    from crypto.kdf import KdfParams
     from importers import keepass_xml
     from importers.apply import run_import
     from importers.base import ImportOptions
@@ -112,7 +130,7 @@ def sitebook_child(xml: str, folder: str, mode: str) -> None:
             name="Bench IT",
             owner="Bench",
             passphrase=PASSPHRASE,
-            kdf_params=KdfParams(memory_kib=64 * 1024, iterations=3, lanes=4),
+            kdf_params=_kdf(),
         )
     start, cpu = time.perf_counter(), time.process_time()
     parsed = keepass_xml.parse(Path(xml), ImportOptions())
@@ -143,6 +161,47 @@ def run_sitebook(xml: Path, mode: str) -> dict:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_sitebook_command(xml: Path) -> dict:
+    """``sitebook import XML`` as a child process into a fresh vault, timed from outside."""
+    from vault import Vault
+
+    folder = Path(tempfile.mkdtemp(prefix="sitebook-bench-cli-"))
+    program = Path(sys.executable).with_name("sitebook")
+    command = [str(program)] if program.exists() else [sys.executable, "-m", "ui.cli"]
+    try:
+        path = folder / "bench.sitebook"
+        vault, _ = Vault.create(
+            path, name="Bench IT", owner="Bench", passphrase=PASSPHRASE, kdf_params=_kdf()
+        )
+        vault.close()
+        (folder / "pass.txt").write_text(PASSPHRASE + "\n", encoding="utf-8")
+        environment = {
+            **os.environ,
+            **{f"SITEBOOK_{k}_DIR": str(folder / k.lower()) for k in _DIRS},
+        }
+        secret_file = ("--passphrase-file", str(folder / "pass.txt"))
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        done = subprocess.run(
+            [*command, "import", str(xml), "--vault", str(path), *secret_file, "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=environment,
+            cwd=ROOT,
+        )
+        elapsed = time.perf_counter() - start
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    cpu = (after.ru_utime + after.ru_stime) - (usage.ru_utime + usage.ru_stime)
+    imported = json.loads(done.stdout)["imported"]
+    return {"total_s": elapsed, "total_cpu": cpu, "rss_mib": after.ru_maxrss / 1024, "n": imported}
+
+
+_DIRS = ("DATA", "CACHE", "LOG", "CONFIG")
 
 
 def run_keepassxc(xml: Path) -> dict | None:
@@ -186,12 +245,13 @@ def main() -> None:
         generate(xml, entries)
         size = xml.stat().st_size / (1024 * 1024)
         runs = max(1, int(os.environ.get("SITEBOOK_BENCH_RUNS", "1")))
-        parse_only = full = keepassxc = None
+        parse_only = full = command = keepassxc = None
         for _ in range(runs):
             parse_only = _least_cpu(parse_only, run_sitebook(xml, "parse"), "parse_cpu")
             full = _least_cpu(full, run_sitebook(xml, "import"), "total_cpu")
+            command = _least_cpu(command, run_sitebook_command(xml), "total_cpu")
             keepassxc = _least_cpu(keepassxc, run_keepassxc(xml), "total_cpu")
-        assert parse_only is not None and full is not None
+        assert parse_only is not None and full is not None and command is not None
     n = full["entries"]
     print(f"KeePass XML: {n:,} entries, {size:.1f} MiB; best of {runs} run(s) per side")
     print("entries/s by wall clock, and by CPU time (what an idle machine would see)")
@@ -206,6 +266,9 @@ def main() -> None:
     )
     row("Sitebook import (parse+plan+write)", full["total_s"], full["total_cpu"], full["rss_mib"])
     row("  of which plan + vault write", full["write_s"], full["write_cpu"], None)
+    if command["n"] != n:
+        print(f"(the command imported {command['n']:,} entries, not {n:,})")
+    row("sitebook import command (process)", command["total_s"], command["total_cpu"], None)
     if keepassxc is None:
         print("keepassxc-cli: not installed (Debian package 'keepassxc'); no comparison")
         return
@@ -215,11 +278,20 @@ def main() -> None:
         keepassxc["total_cpu"],
         keepassxc["rss_mib"],
     )
-    print(f"({keepassxc['version']}; its time includes a 100 ms key derivation)")
-    speed = n / full["total_cpu"]
-    verdict = "meets" if speed >= 5000 else "misses"
-    faster = "faster" if full["total_cpu"] < keepassxc["total_cpu"] else "slower"
-    print(f"target >= 5,000 entries/s (CPU): {verdict} ({speed:,.0f}); {faster} than keepassxc-cli")
+    print(
+        f"(keepassxc-cli {keepassxc['version']} and the sitebook command: whole processes, "
+        "start and key derivation included;\n the 'Sitebook import' row runs inside an "
+        "already started, unlocked process)"
+    )
+    for label, figures in (("in-process import", full), ("whole command", command)):
+        speed = n / figures["total_cpu"]
+        verdict = "meets" if speed >= 5000 else "misses"
+        ratio = keepassxc["total_cpu"] / figures["total_cpu"]
+        faster = "faster" if ratio > 1 else "slower"
+        print(
+            f"{label}: target >= 5,000 entries/s (CPU) {verdict} ({speed:,.0f}/s); "
+            f"{faster} than keepassxc-cli by CPU ({ratio:.2f}x its speed)"
+        )
 
 
 if __name__ == "__main__":

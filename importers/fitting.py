@@ -21,7 +21,6 @@ from vault.fields import (
     MAX_LENGTH,
     RESERVED_FIELD_NAMES,
     SECRET_KINDS,
-    FieldDef,
     FieldKind,
     normalise,
 )
@@ -97,23 +96,6 @@ def _repair_text(value: str) -> str:
     return _CONTROL_MULTI.sub("", value)
 
 
-_DEFINITIONS: dict[int, tuple[Template, dict[str, FieldDef]]] = {}
-
-
-def _definitions(template: Template) -> dict[str, FieldDef]:
-    """``template.field`` as a dict (the first field of a name wins), kept per template."""
-    found = _DEFINITIONS.get(id(template))
-    if found is None or found[0] is not template:
-        if len(_DEFINITIONS) >= 256:
-            _DEFINITIONS.clear()
-        by_name: dict[str, FieldDef] = {}
-        for definition in template.fields:
-            by_name.setdefault(definition.name, definition)
-        found = (template, by_name)
-        _DEFINITIONS[id(template)] = found
-    return found[1]
-
-
 def _kind(kind: object) -> FieldKind:
     return kind if kind.__class__ is FieldKind else FieldKind(kind)  # type: ignore[return-value]
 
@@ -126,7 +108,7 @@ class _Builder:
         self.fields: dict[str, str] = {}
         self.custom: dict[str, FieldKind] = {}
         self.attachments: list[AttachmentDraft] = []
-        self.definitions = _definitions(template)
+        self.definitions = template.field_map
         self.names = self.definitions.keys()
 
     def template_field(self, name: str, value: str) -> None:

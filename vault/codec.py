@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import struct
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,22 +51,37 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
+_LENGTH = struct.Struct(">I").pack
+
+
 def ctx(label: str, *parts: str | int | bytes | None) -> bytes:
-    """Build a binding context: a label followed by length-prefixed parts."""
-    out = bytearray(b"sitebook\0" + label.encode() + b"\0")
+    """Build a binding context: a label followed by length-prefixed parts.
+
+    Each part is a tag byte and its bytes (``s`` UTF-8 text, ``i`` decimal
+    integer, ``b`` raw bytes, ``\\xff`` alone for None) after a 4-byte big-endian
+    length. Exact ``str`` and ``int`` come first: they are nearly every part.
+    """
+    out = [b"sitebook\0", label.encode(), b"\0"]
+    append = out.append
     for part in parts:
-        if part is None:
+        kind = type(part)
+        if kind is str:
+            raw = b"s" + part.encode("utf-8", "surrogateescape")  # type: ignore[union-attr]
+        elif kind is int:
+            raw = b"i%d" % part
+        elif part is None:
             raw = b"\xff"
         elif isinstance(part, bytes):
             raw = b"b" + part
         elif isinstance(part, int):
-            raw = b"i" + str(part).encode()
+            raw = b"i" + str(part).encode()  # bool and int subclasses: as they always were
         else:
             # Text read from the file decodes losslessly (text_factory): binding the
             # exact stored bytes lets the AEAD or signature check name a damaged id.
             raw = b"s" + part.encode("utf-8", "surrogateescape")
-        out += len(raw).to_bytes(4, "big") + raw
-    return bytes(out)
+        append(_LENGTH(len(raw)))
+        append(raw)
+    return b"".join(out)
 
 
 def as_bytes(value: object) -> bytes:
@@ -82,9 +98,13 @@ def text_factory(raw: bytes) -> str:
     return raw.decode("utf-8", "surrogateescape")
 
 
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""One encoder for every body: ``json.dumps`` with these options builds a new one per call."""
+
+
 def dump(value: Any) -> bytes:
     """Compact JSON bytes for a plaintext body that is about to be sealed."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return _ENCODER.encode(value).encode("utf-8")
 
 
 def load(data: bytes) -> Any:

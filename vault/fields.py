@@ -214,6 +214,10 @@ def field_name_problem(name: str) -> str | None:
     return None
 
 
+_GOOD_CUSTOM_NAMES: set[str] = set()
+"""Custom field names already found acceptable (the check is a pure function of the name)."""
+
+
 def custom_field_name_problem(name: str) -> str | None:
     """Return why ``name`` cannot be a custom field's name, or None if it can.
 
@@ -221,6 +225,8 @@ def custom_field_name_problem(name: str) -> str | None:
     so their names are free text: 1-64 characters, no control characters, no
     surrounding spaces, and not a reserved name in any capitalisation.
     """
+    if name in _GOOD_CUSTOM_NAMES:
+        return None
     if not name:
         return "a field name cannot be empty"
     if len(name) > MAX_FIELD_NAME:
@@ -231,6 +237,8 @@ def custom_field_name_problem(name: str) -> str | None:
         return "a field name cannot start or end with a space"
     if name.casefold() in RESERVED_FIELD_NAMES:
         return f"'{name}' is reserved (every record has it already)"
+    if len(_GOOD_CUSTOM_NAMES) < 10_000:  # bounded: a hostile file has many names
+        _GOOD_CUSTOM_NAMES.add(name)
     return None
 
 
@@ -282,13 +290,17 @@ def normalise(kind: FieldKind, value: str, *, choices: tuple[str, ...] = ()) -> 
             to follow the field's label ("is not a valid date (use YYYY-MM-DD)")
             and never contains the value.
     """
+    memory = _REMEMBERED.get()
+    if memory is not None and value.__class__ is str and kind.__class__ is FieldKind and value:
+        found = memory.get((kind, value, choices))
+        if found is not None:  # an answer given before for this very kind, value and choices
+            return found
     if not isinstance(value, str):
         raise ValueError("must be text")
     if value == "":
         return ""
     if kind.__class__ is not FieldKind:
         kind = FieldKind(kind)
-    memory = _REMEMBERED.get()
     if memory is None:
         return _normalise(kind, value, choices)
     key = (kind, value, choices)

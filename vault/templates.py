@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from vault.errors import ValidationError
@@ -58,10 +59,24 @@ class Template:
 
     def field(self, name: str) -> FieldDef | None:
         """Return the field called ``name``, or None if the template has none."""
+        return self.field_map.get(name)
+
+    @cached_property
+    def field_map(self) -> dict[str, FieldDef]:
+        """Field name -> definition (the first one, should a name repeat); read only.
+
+        Built once per template: ``fields`` is a tuple of frozen definitions, so
+        the dict never goes stale (``dataclasses.replace`` makes a new template).
+        """
+        by_name: dict[str, FieldDef] = {}
         for definition in self.fields:
-            if definition.name == name:
-                return definition
-        return None
+            by_name.setdefault(definition.name, definition)
+        return by_name
+
+    @cached_property
+    def checks(self) -> tuple[tuple[str, FieldKind, tuple[str, ...], bool], ...]:
+        """Per field in order: (name, kind, choices, required), what validation needs."""
+        return tuple((d.name, d.kind, d.choices, d.required) for d in self.fields)
 
     def list_columns(self) -> list[FieldDef]:
         """Return the fields shown as columns in record lists, in template order."""
@@ -268,19 +283,24 @@ def validate_fields(
     custom = custom or {}
     problems: dict[str, str] = {}
     result: dict[str, str] = {}
-    for definition in template.fields:
-        value = fields.get(definition.name, "")
+    for name, kind, choices, required in template.checks:
+        value = fields.get(name, "")
+        if value == "":  # unset: what normalise returns for it, without the call
+            if required:
+                problems[name] = "is required"
+            continue
         try:
-            clean = definition.normalise(value)
+            clean = normalise(kind, value, choices=choices)
         except ValueError as error:
-            problems[definition.name] = str(error)
+            problems[name] = str(error)
             continue
         if clean:
-            result[definition.name] = clean
-        elif definition.required:
-            problems[definition.name] = "is required"
+            result[name] = clean
+        elif required:
+            problems[name] = "is required"
+    known = template.field_map
     for name, value in fields.items():
-        if template.field(name) is not None:
+        if name in known:
             continue
         kind = custom.get(name)
         if kind is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from crypto import aead, keys
@@ -113,8 +113,7 @@ def signed_message(vault_id: str, row: VersionRow, plain: bytes) -> bytes:
     ciphertext to its scope and key version; whether the author could write in
     that scope is checked on every read.
     """
-    return ctx(
-        "record-sig",
+    return _signed(
         vault_id,
         row.record_id,
         row.vid,
@@ -123,6 +122,32 @@ def signed_message(vault_id: str, row: VersionRow, plain: bytes) -> bytes:
         row.created,
         row.parent_vid,
         row.merge_vid,
+        plain,
+    )
+
+
+def _signed(
+    vault_id: str,
+    record_id: str,
+    vid: str,
+    number: int,
+    author: str,
+    created: str,
+    parent_vid: str | None,
+    merge_vid: str | None,
+    plain: bytes,
+) -> bytes:
+    """:func:`signed_message` from its parts (sealing signs before the row exists)."""
+    return ctx(
+        "record-sig",
+        vault_id,
+        record_id,
+        vid,
+        number,
+        author,
+        created,
+        parent_vid,
+        merge_vid,
         hashlib.sha256(plain).digest(),
     )
 
@@ -179,11 +204,15 @@ def seal_version(
 ) -> VersionRow:
     """Encrypt and sign ``record`` as version ``number``."""
     plain = dump({**body_of(record), "salt": os.urandom(16).hex()})
+    record_id = record.id
     body = aead.seal(
-        key, plain, aad(vault_id, record.scope_id, record.id, vid, number, key_version)
+        key, plain, aad(vault_id, record.scope_id, record_id, vid, number, key_version)
     )
-    unsigned = VersionRow(
-        record.id,
+    signature = signer.sign(
+        _signed(vault_id, record_id, vid, number, author, created, parent_vid, merge_vid, plain)
+    )
+    return VersionRow(
+        record_id,
         number,
         vid,
         parent_vid,
@@ -192,10 +221,9 @@ def seal_version(
         author,
         created,
         body,
-        b"",
+        signature,
         merge_vid,
     )
-    return replace(unsigned, signature=signer.sign(signed_message(vault_id, unsigned, plain)))
 
 
 def open_version(vault_id: str, row: VersionRow, key: bytes, author_public: bytes | None) -> Record:
