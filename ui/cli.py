@@ -51,7 +51,6 @@ import io
 import logging
 import os
 import sys
-from importlib import metadata
 
 from ui import (
     cli_files,
@@ -99,6 +98,8 @@ exit codes:
 
 def version() -> str:
     """The installed distribution's version, or ``0+unknown`` when run from a checkout."""
+    from importlib import metadata  # ~25 ms to import; only --version needs it
+
     try:
         return metadata.version("sitebook")
     except metadata.PackageNotFoundError:

@@ -34,7 +34,6 @@ from typing import Any
 from ui.cli_common import CliError, Progress, Session, passphrase_from_file, stdin_is_terminal
 from ui.cli_vault import kdf_memory
 from vault import errors
-from vault.handover import export_handover, import_handover, verify_package
 
 ENV_HANDOVER_PASSPHRASE = "SITEBOOK_HANDOVER_PASSPHRASE"  # noqa: S105 - a variable's name
 
@@ -64,6 +63,8 @@ def _passphrase_lines(passphrase: str) -> list[str]:
 
 def cmd_export_handover(session: Session) -> int:
     """``export handover``."""
+    from vault.handover import export_handover  # ~0.25 s to import: only here
+
     args = session.args
     given = None
     if args.handover_passphrase_file:
@@ -123,6 +124,8 @@ def cmd_export_handover(session: Session) -> int:
 
 def cmd_handover_verify(session: Session) -> int:
     """``handover verify``; exit code 1 when the package does not verify. Needs no vault."""
+    from vault.handover import verify_package  # ~0.25 s to import: only here
+
     result = verify_package(Path(session.args.path).expanduser())
     if session.json:
         session.emit(
@@ -174,6 +177,8 @@ def _import_passphrase(session: Session) -> str:
 
 def run_import_handover(args: argparse.Namespace, session: Session) -> int:
     """``import handover PATH``: bring a package's client into the vault as a new client."""
+    from vault.handover import import_handover  # ~0.25 s to import: only here
+
     path = Path(args.path).expanduser()
     if not path.exists():
         raise CliError(f"cannot import {path}: it does not exist")
