@@ -4,9 +4,15 @@ The package is built in a hidden temp folder beside ``out`` and renamed into
 place only when complete (or zipped to a temp file, fsynced and
 ``os.replace``-d); a failure or a cancel removes the temp folder and leaves
 nothing at ``out``. Secret values are written only into ``credentials.kdbx``
-and ``client.sitebook``, both under the handover passphrase. Those two are
-written on a second thread while this one writes the site, records.json and the
-PDF: most of their time is Argon2id, which does not hold the GIL.
+and ``client.sitebook``, both under the handover passphrase.
+
+Where the time goes (10,000 records, ``bench/bench_handover.py``): the two
+Argon2id derivations of the handover passphrase run on a second thread while
+this one reads the records (Argon2id does not hold the GIL); that thread then
+writes credentials.kdbx and client.sitebook while this one writes the site
+(its files created by ``tar``, see ``files``) and records.json, and a child
+process writes the PDF (``pdf_process``). Every file is hashed from the bytes
+written or by the thread that wrote it, so the manifest reads nothing back.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ import threading
 import time
 import zipfile
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,21 +36,16 @@ from crypto import kdf
 from crypto.passwords import generate_passphrase
 from vault import errors, storage
 from vault.handover import manifest as mf
+from vault.handover import pdf_process
 from vault.handover.audit_log import audit_note, write_audit
-from vault.handover.kdbx import write_kdbx
+from vault.handover.files import FileWriter, Hashes, write_file
 from vault.handover.pdf import write_pdf
+from vault.handover.protected import Keys, close_keys, derive_keys, write_protected
 from vault.handover.readme import readme_html
 from vault.handover.records_json import write_records_json
-from vault.handover.restore import (
-    AttachmentCopy,
-    RecordCopy,
-    file_opener,
-    fsync_tree,
-    write_client_vault,
-)
+from vault.handover.restore import fsync_tree
 from vault.handover.site import write_site
 from vault.handover.snapshot import Snapshot, safe_name, slug, take
-from vault.templates import BUILTIN_TEMPLATES
 from vault.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -140,19 +141,15 @@ def _check_out(out: Path) -> None:
         raise errors.VaultError(f"Cannot write {out}: the folder {out.parent} does not exist.")
 
 
-def _export_attachments(
-    vault: Vault, snapshot: Snapshot, root: Path, steps: _Steps
-) -> tuple[dict[str, str], dict[str, Path]]:
-    """Decrypt every attachment into attachments/<record>/<name>; return id -> path maps."""
+def attachment_paths(snapshot: Snapshot) -> dict[str, str]:
+    """Attachment id -> its path in the package: attachments/<record>-<id>/<name>."""
     relative: dict[str, str] = {}
-    files: dict[str, Path] = {}
     for item in snapshot.items:
         if not item.attachments:
             continue
         folder = f"attachments/{slug(item.record.title)}-{item.id[:8]}"
         used: set[str] = set()
         for attachment in item.attachments:
-            steps.check()
             name = safe_name(attachment.name)
             stem, dot, ext = name.rpartition(".")
             number = 2
@@ -164,80 +161,67 @@ def _export_attachments(
                 )
                 number += 1
             used.add(name.casefold())
-            dest = root / folder / name
+            relative[attachment.id] = f"{folder}/{name}"
+    return relative
+
+
+def _export_attachments(
+    vault: Vault, snapshot: Snapshot, root: Path, relative: dict[str, str], steps: _Steps
+) -> dict[str, Path]:
+    """Decrypt every attachment to its path (see :func:`attachment_paths`); return id -> file."""
+    files: dict[str, Path] = {}
+    for item in snapshot.items:
+        for attachment in item.attachments:
+            steps.check()
+            dest = root / relative[attachment.id]
             dest.parent.mkdir(parents=True, exist_ok=True)
             vault.extract_attachment(attachment.id, dest)
-            relative[attachment.id] = f"{folder}/{name}"
             files[attachment.id] = dest
             steps.tick(1)
-    return relative, files
-
-
-def _client_records(snapshot: Snapshot, files: dict[str, Path]) -> list[RecordCopy]:
-    return [
-        RecordCopy(
-            versions=[rev.record for rev in item.revisions],
-            attachments=[
-                AttachmentCopy(item.id, a.name, a.mime, file_opener(files[a.id]))
-                for a in item.attachments
-            ],
-        )
-        for item in sorted(snapshot.items, key=lambda i: (i.record.created, i.id))
-    ]
+    return files
 
 
 def _write_readable(
-    snapshot: Snapshot, root: Path, relative: dict[str, str], steps: _Steps
-) -> dict[str, dict[str, Any]]:
-    """The site, records.json and the PDF; return the hashes of the site's files."""
-    written: dict[str, dict[str, Any]] = {}
-    with steps.phase("site"):
-        write_site(snapshot, root, relative, tick=steps.tick, check=steps.check, hashes=written)
-    with steps.phase("records.json"):
-        write_records_json(snapshot, root, relative, tick=steps.tick)
-    steps.check()
-    with steps.phase("pdf"):
-        write_pdf(snapshot, root / "handover.pdf", tick=steps.tick, check=steps.check)
-    steps.tick(len(snapshot.deleted))  # the runbook prints live records only
-    return written
-
-
-def _write_protected(
     snapshot: Snapshot,
     root: Path,
-    passphrase: str,
-    kdf_params: kdf.KdfParams,
-    files: dict[str, Path],
+    relative: dict[str, str],
     steps: _Steps,
-    stop: threading.Event,
-) -> int:
-    """credentials.kdbx and client.sitebook (on the second thread); return the KDBX entries.
+    written: Hashes,
+    pdf_job: pdf_process.PdfJob | None,
+) -> None:
+    """The site, records.json and the PDF (or wait for its child); hashes go into ``written``.
 
-    Progress is left to the calling thread; cancel and a failure of the other
-    thread are polled between records.
+    ``tar`` goes on creating the site's files while the child process finishes.
     """
-
-    def check() -> None:
-        if stop.is_set():
-            raise errors.CancelledError()
+    with FileWriter(root, written) as site_files:
+        with steps.phase("site"):
+            write_site(
+                snapshot,
+                root,
+                relative,
+                tick=steps.tick,
+                check=steps.check,
+                hashes=written,
+                writer=site_files,
+            )
         steps.check()
-
-    with steps.phase("kdbx"):
-        entries = write_kdbx(
-            snapshot, root / "credentials.kdbx", passphrase, kdf_params, files, check=check
-        )
-    with steps.phase("client.sitebook"):
-        write_client_vault(
-            root / "client.sitebook",
-            client_name=snapshot.client.name,
-            provider=snapshot.provider,
-            passphrase=passphrase,
-            kdf=kdf_params,
-            templates=[t for t in snapshot.templates.values() if t.id not in BUILTIN_TEMPLATES],
-            records=_client_records(snapshot, files),
-            check=check,
-        )
-    return entries
+        outcome = None
+        if pdf_job is not None:
+            with steps.phase("child (wait)"):
+                outcome = pdf_job.wait(written, steps.check)
+        if outcome is None:  # no child process, or it failed: write them here
+            with steps.phase("records.json"):
+                write_records_json(snapshot, root, relative, tick=steps.tick, hashes=written)
+            steps.check()
+            with steps.phase("pdf"):
+                path = root / "handover.pdf"
+                write_pdf(snapshot, path, tick=steps.tick, check=steps.check, hashes=written)
+        else:
+            steps.cpu["pdf and records.json (child process)"] = round(outcome.cpu, 3)
+            steps.tick(len(snapshot.items) + len(snapshot.live))
+        steps.tick(len(snapshot.deleted))  # the runbook prints live records only
+        with steps.phase("site (wait for tar)"):
+            site_files.close()
 
 
 def build_package(
@@ -248,33 +232,55 @@ def build_package(
     passphrase: str,
     kdf_params: kdf.KdfParams,
     steps: _Steps,
+    pool: ThreadPoolExecutor,
+    keys: Future[Keys],
+    stop: threading.Event,
 ) -> tuple[dict[str, Any], int]:
-    """Write every part of the package into the (empty) folder ``root``; return the manifest."""
+    """Write every part of the package into the folder ``root``; return the manifest.
+
+    ``pool`` is the one-thread pool that derived ``keys``: the protected files
+    are written on it. ``stop`` is set here when this thread fails.
+    """
     n = len(snapshot.items)
     attachments = sum(len(i.attachments) for i in snapshot.items)
     steps.total = steps.done + attachments + 5 * n + 1
-    with steps.phase("attachments"):
-        relative, files = _export_attachments(vault, snapshot, root, steps)
-    # The two passphrase-protected files spend about a second each in Argon2id, which
-    # runs outside the GIL: they are written on a second thread meanwhile.
-    stop = threading.Event()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="handover") as pool:
+    relative = attachment_paths(snapshot)
+    # The PDF and records.json are pure Python: a child process writes them on the other core.
+    with steps.phase("child (start)"):
+        pdf_job = pdf_process.start(snapshot, root, relative)
+    try:
+        with steps.phase("attachments"):
+            files = _export_attachments(vault, snapshot, root, relative, steps)
+        # The protected files run on the second thread; much of their time is in
+        # SQLite, zlib and SHA-256, which let go of the GIL.
+        written: Hashes = {}
         protected = pool.submit(
-            _write_protected, snapshot, root, passphrase, kdf_params, files, steps, stop
+            write_protected,
+            snapshot,
+            root,
+            passphrase,
+            kdf_params,
+            keys,
+            files,
+            phase=steps.phase,
+            check=steps.check,
+            stop=stop,
+            written=written,
         )
         try:
-            written = _write_readable(snapshot, root, relative, steps)
+            _write_readable(snapshot, root, relative, steps, written, pdf_job)
         except BaseException:
-            stop.set()  # the pool waits for the other thread before the error goes on
+            stop.set()  # the caller's pool waits for the other thread before the error goes on
             raise
         entries = protected.result()
+    except BaseException:
+        if pdf_job is not None:
+            pdf_job.stop()
+        raise
     steps.tick(2 * n)  # one per record in each protected file
     audit_files = write_audit(snapshot, root)
-    (root / "README.html").write_text(
-        readme_html(snapshot, kdbx_entries=entries, audit_note=audit_note(snapshot)),
-        encoding="utf-8",
-        newline="\n",
-    )
+    readme = readme_html(snapshot, kdbx_entries=entries, audit_note=audit_note(snapshot))
+    write_file(str(root), "README.html", readme.encode("utf-8"), written)
     manifest = {
         "format": mf.FORMAT,
         "format_version": mf.FORMAT_VERSION,
@@ -400,15 +406,40 @@ def export_handover(
             params = kdf_params or kdf.calibrate()
         client = vault.find_client(client_id)
         steps.total = 6 * len(vault.list_records(client.id, include_deleted=True)) + 1
-        with steps.phase("read"):
-            snapshot = take(
-                vault, client.id, history=history, audit=audit, tick=steps.tick, check=steps.check
-            )
         root = staging / "package"
         root.mkdir(mode=0o700)  # the plain-text parts are for the recipient, not other users
-        manifest, entries = build_package(
-            vault, snapshot, root, passphrase=passphrase, kdf_params=params, steps=steps
-        )
+        stop = threading.Event()
+        # Both Argon2id derivations (about a second each, outside the GIL) start on a
+        # second thread now and overlap the reading; the protected files follow there.
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="handover") as pool:
+            keys = pool.submit(
+                derive_keys, root, passphrase, params, client.name, vault.name, steps.phase
+            )
+            try:
+                with steps.phase("read"):
+                    snapshot = take(
+                        vault,
+                        client.id,
+                        history=history,
+                        audit=audit,
+                        tick=steps.tick,
+                        check=steps.check,
+                    )
+                manifest, entries = build_package(
+                    vault,
+                    snapshot,
+                    root,
+                    passphrase=passphrase,
+                    kdf_params=params,
+                    steps=steps,
+                    pool=pool,
+                    keys=keys,
+                    stop=stop,
+                )
+            except BaseException:
+                stop.set()
+                pool.submit(close_keys, keys)
+                raise
         with steps.phase("fsync"):
             fsync_tree(root)
         steps.check()

@@ -28,14 +28,19 @@ The database uses Argon2id with the same cost as the handover's
 from __future__ import annotations
 
 import base64
+import secrets
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import argon2
 from lxml.builder import E
 from pykeepass import PyKeePass
 from pykeepass.entry import Entry
+from pykeepass.exceptions import CredentialsError
 from pykeepass.group import Group
+from pykeepass.kdbx_parsing.common import compute_key_composite
 from pykeepass.kdbx_parsing.kdbx4 import kdf_uuids
 from pykeepass.pykeepass import BLANK_DATABASE_LOCATION, BLANK_DATABASE_PASSWORD
 
@@ -56,6 +61,7 @@ RESERVED = frozenset(
 ID_FIELD = "Sitebook ID"
 TYPE_FIELD = "Sitebook type"
 DELETED_GROUP = "Deleted in Sitebook"
+SALT_BYTES = 32
 
 
 def totp_fields(value: str) -> dict[str, str]:
@@ -74,8 +80,25 @@ def totp_fields(value: str) -> dict[str, str]:
     return {"otp": spec.to_uri(), "TOTP Seed": seed, "TOTP Settings": settings}
 
 
+BLANK_TRANSFORMED_KEY = bytes.fromhex(
+    "0962cbeeed2e51b1417f31f21ef90cca3b205fe9bd987232ae23136a83be0cf7"
+)
+"""The transformed key of pykeepass' bundled empty database under its public password.
+
+Opening that template the ordinary way runs its own Argon2d (64 MiB, 14 passes:
+about as long as the handover's whole KDF) only to read an empty file. This
+key is derived from public constants (the file's salt and the password
+"password"), so it guards nothing; the saved file gets a fresh salt and the
+handover passphrase under ``kdf``. Should pykeepass ship another template, the
+key no longer fits and the template is opened the slow way.
+"""
+
+
 def _new_database(passphrase: str, kdf: KdfParams) -> PyKeePass:
-    database = PyKeePass(BLANK_DATABASE_LOCATION, BLANK_DATABASE_PASSWORD)
+    try:
+        database = PyKeePass(BLANK_DATABASE_LOCATION, transformed_key=BLANK_TRANSFORMED_KEY)
+    except CredentialsError:
+        database = PyKeePass(BLANK_DATABASE_LOCATION, BLANK_DATABASE_PASSWORD)
     database.password = passphrase
     params = database.kdbx.header.value.dynamic_header.kdf_parameters.data.dict
     params["$UUID"].value = kdf_uuids["argon2id"]
@@ -83,6 +106,41 @@ def _new_database(passphrase: str, kdf: KdfParams) -> PyKeePass:
     params["I"].value = kdf.iterations
     params["P"].value = kdf.lanes
     return database
+
+
+@dataclass
+class KdbxKey:
+    """An empty database whose key is derived already (Argon2id is the slow part).
+
+    :func:`prepare` runs before the records are read, on the thread that writes
+    the file later, so the derivation overlaps the reading.
+    """
+
+    database: PyKeePass
+    transformed_key: bytes
+
+
+def prepare(passphrase: str, kdf: KdfParams) -> KdbxKey:
+    """A new database under ``passphrase`` with a fresh salt, and its derived key.
+
+    What pykeepass computes on save (``kdbx4.compute_transformed``): Argon2id
+    over the SHA-256 of SHA-256 of the passphrase. The salt is new: the empty
+    template's salt is public.
+    """
+    database = _new_database(passphrase, kdf)
+    params = database.kdbx.header.value.dynamic_header.kdf_parameters.data.dict
+    params["S"].value = secrets.token_bytes(SALT_BYTES)
+    key = argon2.low_level.hash_secret_raw(
+        secret=compute_key_composite(password=passphrase),
+        salt=params["S"].value,
+        hash_len=32,
+        type=argon2.low_level.Type.ID,
+        time_cost=kdf.iterations,
+        memory_cost=kdf.memory_kib,
+        parallelism=kdf.lanes,
+        version=params["V"].value,
+    )
+    return KdbxKey(database, key)
 
 
 class _Groups:
@@ -110,7 +168,7 @@ def _location(snapshot: Snapshot, item: Item) -> str | None:
 
 def _content(snapshot: Snapshot, item: Item, record: Record) -> dict[str, tuple[str, bool]]:
     """Entry strings for one version: name -> (value, protected)."""
-    kinds = {**item.kinds, **record.custom}
+    kinds = {**item.kinds, **record.custom} if record.custom else item.kinds
     strings: dict[str, tuple[str, bool]] = {"Title": (record.title, False)}
     totp_done = False
     for name in ordered_fields(snapshot, record):
@@ -171,6 +229,7 @@ def write_kdbx(
     attachment_files: dict[str, Path],
     tick: Callable[[int], None] | None = None,
     check: Callable[[], None] | None = None,
+    key: KdbxKey | None = None,
 ) -> int:
     """Write ``credentials.kdbx``; return how many entries it holds.
 
@@ -182,8 +241,11 @@ def write_kdbx(
         attachment_files: Attachment id -> the exported file (read back to embed it).
         tick: Called with 1 per record looked at.
         check: Raises CancelledError to stop.
+        key: From :func:`prepare` with the same passphrase and cost (derived
+            ahead); None derives it here.
     """
-    database = _new_database(passphrase, kdf)
+    prepared = key or prepare(passphrase, kdf)
+    database = prepared.database
     database.database_name = f"{snapshot.client.name} — credentials"
     database.database_description = (
         f"Handover from {snapshot.provider}, exported {snapshot.exported}. Every Sitebook "
@@ -221,7 +283,8 @@ def write_kdbx(
         groups.get(path_parts).append(entry)
         _embed(database, entry, item, attachment_files)
         count += 1
-    database.save(str(path))
+    # The KDF salt was made fresh by prepare(); master seed and IVs are rotated here.
+    database.save(str(path), transformed_key=prepared.transformed_key)
     return count
 
 

@@ -27,6 +27,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -47,10 +49,18 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _walk(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry[str]]]:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_dir():
+                yield from _walk(entry.path, f"{prefix}{entry.name}/")
+            elif entry.is_file():
+                yield f"{prefix}{entry.name}", entry
+
+
 def package_files(root: Path) -> list[str]:
     """Every file below ``root`` as a POSIX relative path, sorted, without the manifest pair."""
-    found = [path.relative_to(root).as_posix() for path in root.rglob("*") if path.is_file()]
-    return sorted(name for name in found if name not in (MANIFEST, SIGNATURE))
+    return sorted(name for name, _ in _walk(str(root), "") if name not in (MANIFEST, SIGNATURE))
 
 
 def file_table(
@@ -63,9 +73,12 @@ def file_table(
     is read and hashed.
     """
     known = known or {}
+    found = {name: entry for name, entry in _walk(str(root), "")}
     table: dict[str, dict[str, Any]] = {}
-    for name in package_files(root):
-        size = (root / name).stat().st_size
+    for name in sorted(found):
+        if name in (MANIFEST, SIGNATURE):
+            continue
+        size = found[name].stat().st_size
         entry = known.get(name)
         if entry is not None and entry["size"] == size:
             table[name] = {"sha256": entry["sha256"], "size": size}

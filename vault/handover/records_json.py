@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from vault.fields import SECRET_KINDS, FieldKind
+from vault.handover.files import Hashes, write_file
 from vault.handover.snapshot import (
     SECRET_PLACEHOLDER,
     Item,
@@ -190,7 +191,7 @@ SCHEMA: dict[str, Any] = {
 
 
 def _fields(snapshot: Snapshot, item: Item, record: Record) -> list[dict[str, Any]]:
-    kinds = {**item.kinds, **record.custom}
+    kinds = {**item.kinds, **record.custom} if record.custom else item.kinds
     out = []
     for name in ordered_fields(snapshot, record):
         kind = kinds.get(name, FieldKind.TEXT)
@@ -283,22 +284,23 @@ def write_records_json(
     root: Path,
     attachment_paths: dict[str, str],
     tick: Callable[[int], None] | None = None,
+    hashes: Hashes | None = None,
 ) -> None:
-    """Write ``records.json`` and ``records.schema.json`` into the package folder."""
+    """Write ``records.json`` and ``records.schema.json`` into the package folder.
+
+    ``hashes`` (if given) gets the SHA-256 and size of both, taken of the bytes written.
+    """
     data = document(snapshot, attachment_paths)
     records = data.pop("records")
     # One record per line: readable with ``grep`` and a pager, and written by the C
     # encoder (``indent`` would switch json to its pure-Python encoder, ~8x slower).
-    compact = json.dumps(data, ensure_ascii=False, separators=(", ", ": "))
-    with (root / "records.json").open("w", encoding="utf-8", newline="\n") as handle:
-        handle.write(compact[:-1] + ', "records": [\n')
-        for index, record in enumerate(records):
-            if index:
-                handle.write(",\n")
-            handle.write(json.dumps(record, ensure_ascii=False, separators=(", ", ": ")))
-        handle.write("\n]}\n")
-    (root / "records.schema.json").write_text(
-        json.dumps(SCHEMA, indent=2) + "\n", encoding="utf-8", newline="\n"
-    )
+    encode = json.JSONEncoder(ensure_ascii=False, separators=(", ", ": ")).encode
+    compact = encode(data)
+    text = "".join((compact[:-1], ', "records": [\n', ",\n".join(map(encode, records)), "\n]}\n"))
+    known: Hashes = {} if hashes is None else hashes
+    folder = str(root)
+    write_file(folder, "records.json", text.encode("utf-8"), known)
+    schema = json.dumps(SCHEMA, indent=2) + "\n"
+    write_file(folder, "records.schema.json", schema.encode("utf-8"), known)
     if tick:
         tick(len(snapshot.items))

@@ -165,19 +165,10 @@ def replay(
     return counts[0], counts[1], counts[2]
 
 
-def write_client_vault(
-    path: Path,
-    *,
-    client_name: str,
-    provider: str,
-    passphrase: str,
-    kdf: KdfParams,
-    templates: Iterable[Template],
-    records: Iterable[RecordCopy],
-    tick: Tick | None = None,
-    check: Check | None = None,
-) -> None:
-    """Create ``client.sitebook``: a vault holding one client, for a next provider on Sitebook.
+def create_client_vault(
+    path: Path, *, client_name: str, provider: str, passphrase: str, kdf: KdfParams
+) -> Vault:
+    """Create the empty ``client.sitebook`` (its key derivation is the slow part); return it open.
 
     The vault's recovery key is not kept: the handover passphrase is the way in
     (the recipient sets their own with ``sitebook passwd``).
@@ -189,6 +180,20 @@ def write_client_vault(
         passphrase=passphrase,
         kdf_params=kdf,
     )
+    return vault
+
+
+def fill_client_vault(
+    vault: Vault,
+    *,
+    client_name: str,
+    templates: Iterable[Template],
+    records: Iterable[RecordCopy],
+    tick: Tick | None = None,
+    check: Check | None = None,
+) -> None:
+    """Write the client and its records into a vault from :func:`create_client_vault`; close it."""
+    path = vault.path
     try:
         with vault.transaction():
             client = vault.add_client(client_name)
@@ -202,6 +207,27 @@ def write_client_vault(
             if leftover.stat().st_size:
                 raise errors.StorageError(leftover, "the new vault was not fully checkpointed")
             leftover.unlink()
+
+
+def write_client_vault(
+    path: Path,
+    *,
+    client_name: str,
+    provider: str,
+    passphrase: str,
+    kdf: KdfParams,
+    templates: Iterable[Template],
+    records: Iterable[RecordCopy],
+    tick: Tick | None = None,
+    check: Check | None = None,
+) -> None:
+    """Create ``client.sitebook``: a vault holding one client, for a next provider on Sitebook."""
+    vault = create_client_vault(
+        path, client_name=client_name, provider=provider, passphrase=passphrase, kdf=kdf
+    )
+    fill_client_vault(
+        vault, client_name=client_name, templates=templates, records=records, tick=tick, check=check
+    )
 
 
 # ---------------------------------------------------------------------- reading a client vault

@@ -16,15 +16,14 @@ version with what changed. Secret values never appear: a secret field shows
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from vault.fields import SECRET_KINDS, FieldKind
 from vault.handover import assets
+from vault.handover.files import FileWriter
 from vault.handover.html import e, page, value_html
 from vault.handover.snapshot import (
     SECRET_PLACEHOLDER,
@@ -53,6 +52,7 @@ def write_site(
     tick: Callable[[int], None] | None = None,
     check: Callable[[], None] | None = None,
     hashes: dict[str, dict[str, Any]] | None = None,
+    writer: FileWriter | None = None,
 ) -> None:
     """Write the site under ``root / "site"``.
 
@@ -64,17 +64,28 @@ def write_site(
         check: Called between pages; raises CancelledError to stop.
         hashes: Filled with {path relative to root: {"sha256", "size"}} of every
             file written, so the manifest need not read 10,000 pages back.
+        writer: Creates the files (``files.FileWriter``, whose hashes are
+            ``hashes``); the caller closes it, so the files may still be in
+            the making when this returns. None: a writer of its own, closed here.
     """
     (root / "site" / "records").mkdir(parents=True, exist_ok=True)
     (root / "site" / "assets").mkdir(exist_ok=True)
-    folder = str(root)
+    if writer is None:
+        with FileWriter(root, {} if hashes is None else hashes) as own:
+            _write_pages(snapshot, own, attachment_paths, tick, check)
+    else:
+        _write_pages(snapshot, writer, attachment_paths, tick, check)
 
+
+def _write_pages(
+    snapshot: Snapshot,
+    files: FileWriter,
+    attachment_paths: dict[str, str],
+    tick: Callable[[int], None] | None,
+    check: Callable[[], None] | None,
+) -> None:
     def write(relative: str, text: str) -> None:
-        data = text.encode("utf-8")
-        with open(os.path.join(folder, relative), "wb") as handle:  # no Path per page
-            handle.write(data)
-        if hashes is not None:
-            hashes[relative] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        files.write(relative, text.encode("utf-8"))
 
     write("site/assets/style.css", assets.STYLE_CSS)
     write("site/assets/search.js", assets.SEARCH_JS)
@@ -154,9 +165,11 @@ def _index_page(snapshot: Snapshot) -> str:
             f'<li><a href="audit.html">Audit log</a> ({len(snapshot.audit_entries)} entries)</li>'
         )
     parts.append("</ul>")
+    by_type: dict[str, list[Item]] = {}
+    for item in snapshot.live:
+        by_type.setdefault(item.record.type, []).append(item)
     for type_id in counts:
-        items = [i for i in snapshot.live if i.record.type == type_id]
-        parts.append(_type_table(snapshot, type_id, items))
+        parts.append(_type_table(snapshot, type_id, by_type[type_id]))
     if snapshot.deleted:
         parts.append('<h2 id="deleted">Deleted records</h2>')
         parts.append(
@@ -240,7 +253,7 @@ def _fields_table(
     snapshot: Snapshot, item: Item, record: Record, links: dict[str, tuple[str, str]]
 ) -> str:
     rows = []
-    kinds = {**item.kinds, **record.custom}
+    kinds = {**item.kinds, **record.custom} if record.custom else item.kinds
     for name in ordered_fields(snapshot, record):
         label = label_of(snapshot, record, name)
         kind = kinds.get(name, FieldKind.TEXT)

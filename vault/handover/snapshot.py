@@ -9,6 +9,7 @@ and how a field value is written for a person.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -65,8 +66,11 @@ class Item:
 
     def is_secret(self, name: str, record: Record | None = None) -> bool:
         """Whether field ``name`` holds a secret (in the head, or in ``record``'s version)."""
-        kinds = self.kinds if record is None else {**self.kinds, **record.custom}
-        return kinds.get(name, FieldKind.TEXT) in SECRET_KINDS
+        if record is not None and record.custom:  # a version's custom kinds come first
+            kind = record.custom.get(name)
+            if kind is not None:
+                return kind in SECRET_KINDS
+        return self.kinds.get(name, FieldKind.TEXT) in SECRET_KINDS
 
     @property
     def has_secrets(self) -> bool:
@@ -105,18 +109,22 @@ class Snapshot:
     audit_entries: list[AuditEntry] | None = None
     restricted: set[str] = field(default_factory=set)
     by_id: dict[str, Item] = field(default_factory=dict)
+    labels: dict[tuple[str, str, bool], str] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    """label_of's memory: (type, field name, is custom) -> label."""
 
     def __post_init__(self) -> None:
         self.by_id = {item.id: item for item in self.items}
 
-    @property
+    @functools.cached_property
     def live(self) -> list[Item]:
-        """Records that are not deleted, in runbook order."""
+        """Records that are not deleted, in runbook order (worked out once: do not change it)."""
         return [item for item in self.items if not item.record.deleted]
 
-    @property
+    @functools.cached_property
     def deleted(self) -> list[Item]:
-        """Tombstoned records (kept with their history)."""
+        """Tombstoned records, kept with their history (worked out once: do not change it)."""
         return [item for item in self.items if item.record.deleted]
 
     def type_ids(self) -> list[str]:
@@ -148,12 +156,18 @@ class Snapshot:
 
 
 def label_of(snapshot: Snapshot, record: Record, name: str) -> str:
-    """The label a person sees for a field of ``record``."""
-    template = snapshot.template(record.type)
-    definition = template.field(name) if template else None
-    if definition is not None:
-        return definition.label
-    return name if name in record.custom else default_label(name)
+    """The label a person sees for a field of ``record`` (each worked out once per snapshot)."""
+    key = (record.type, name, name in record.custom)
+    label = snapshot.labels.get(key)
+    if label is None:
+        template = snapshot.template(record.type)
+        definition = template.field(name) if template else None
+        if definition is not None:
+            label = definition.label
+        else:
+            label = name if key[2] else default_label(name)
+        snapshot.labels[key] = label
+    return label
 
 
 def ordered_fields(snapshot: Snapshot, record: Record) -> list[str]:
