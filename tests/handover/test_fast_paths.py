@@ -8,6 +8,7 @@ import hashlib
 import pickle
 import shutil
 import subprocess
+import sys
 import tarfile
 from pathlib import Path
 
@@ -204,3 +205,45 @@ def test_a_name_a_tar_header_cannot_carry_is_written_directly(tmp_path: Path) ->
     for name in names:
         assert (tmp_path / name).read_bytes() == name.encode()
         assert hashes[name]["sha256"] == hashlib.sha256(name.encode()).hexdigest()
+
+
+def test_a_frozen_app_starts_the_bundled_command_as_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a PyInstaller app the child is ``sitebook --handover-pdf-child`` beside the executable.
+
+    The bundled command is stood in for by a script that runs the real
+    ``packaging/launch_cli.py`` (what PyInstaller freezes) with this interpreter.
+    """
+    repo = Path(__file__).resolve().parents[2]
+    launcher = (repo / "packaging" / "launch_cli.py").read_text()
+    assert f'HANDOVER_PDF_CHILD = "{pdf_process.CHILD_FLAG}"' in launcher
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    cli = bundle / "sitebook"
+    cli.write_text(
+        f'#!/bin/sh\nPYTHONPATH="{repo}" exec "{sys.executable}" '
+        f'"{repo / "packaging" / "launch_cli.py"}" "$@"\n'
+    )
+    cli.chmod(0o755)
+    snapshot = _snapshot(tmp_path)
+    root = tmp_path / "package"
+    root.mkdir()
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(bundle / "sitebook-desktop"))
+    assert pdf_process.child_command(root) == [str(cli), pdf_process.CHILD_FLAG, str(root)]
+    job = pdf_process.start(snapshot, root, attachment_paths(snapshot))
+    assert job is not None
+    hashes: dict[str, dict] = {}
+    outcome = job.wait(hashes, None)
+    assert outcome is not None and outcome.pages >= 3
+    assert sorted(hashes) == sorted(pdf_process.WRITTEN)
+    assert (root / "handover.pdf").read_bytes().startswith(b"%PDF")
+
+
+def test_a_frozen_app_without_the_bundled_command_writes_the_pdf_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "executable", str(tmp_path / "sitebook-desktop"))
+    assert pdf_process.child_command(tmp_path) is None

@@ -13,8 +13,12 @@ measured on the 10,000-record benchmark: about 0.4 s here to copy and pickle,
 The child is started with ``subprocess``, not ``multiprocessing``: a spawned
 ``multiprocessing`` child re-runs the caller's main script, which a script
 without an ``if __name__ == "__main__"`` guard does not survive. A frozen app
-(PyInstaller) has no Python to start, so :func:`start` returns None there and
-the caller writes the PDF itself; it does the same when the child fails.
+(PyInstaller) has no Python to start: there the child is the bundled
+``sitebook`` command beside the running executable, started with
+:data:`CHILD_FLAG` (``packaging/launch_cli.py`` hands that straight to
+:func:`main`; a console program, so its standard streams are real even when
+the window app asks). Without one, :func:`start` returns None and the caller
+writes the PDF itself; it does the same when the child fails.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ from vault.model import Record
 PDF = "handover.pdf"
 WRITTEN = (PDF, "records.json", "records.schema.json")
 """The files the child writes into the package root."""
+
+CHILD_FLAG = "--handover-pdf-child"
+"""The bundled command's first argument that makes it this child (``packaging/launch_cli.py``)."""
 
 POLL_S = 0.05
 """How often the exporting thread checks for cancel while waiting for the child."""
@@ -128,8 +135,9 @@ def start(snapshot: Snapshot, root: Path, attachment_paths: dict[str, str]) -> P
 
     ``attachment_paths`` maps attachment ids to their paths in the package.
     """
-    if getattr(sys, "frozen", False) or not sys.executable:
-        return None  # a frozen app has no interpreter to start
+    command = child_command(root)
+    if command is None:
+        return None
     job = (child_view(snapshot), attachment_paths)
     data = pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL)
     top = str(Path(vault.__file__).resolve().parent.parent)  # where ``vault`` is importable
@@ -137,7 +145,7 @@ def start(snapshot: Snapshot, root: Path, attachment_paths: dict[str, str]) -> P
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (top, env.get("PYTHONPATH"))))
     try:
         process = subprocess.Popen(  # a fixed argument list, no shell
-            [sys.executable, "-m", "vault.handover.pdf_process", str(root)],
+            command,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # field values never reach a log
@@ -146,6 +154,21 @@ def start(snapshot: Snapshot, root: Path, attachment_paths: dict[str, str]) -> P
     except OSError:
         return None
     return PdfJob(process, data, root)
+
+
+def child_command(root: Path) -> list[str] | None:
+    """The command line that starts the child for ``root``; None when there is nothing to start.
+
+    From source: this interpreter with ``-m``. In a frozen app: the bundled
+    ``sitebook`` command in the executable's folder (the window app's own
+    executable has no console streams on Windows).
+    """
+    if not sys.executable:
+        return None
+    if not getattr(sys, "frozen", False):
+        return [sys.executable, "-m", "vault.handover.pdf_process", str(root)]
+    cli = Path(sys.executable).with_name("sitebook.exe" if os.name == "nt" else "sitebook")
+    return [str(cli), CHILD_FLAG, str(root)] if cli.is_file() else None
 
 
 def main(argv: list[str]) -> int:
