@@ -774,6 +774,31 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         info = ctx("derived-key", self.vault_id, scope_id, key_version, purpose)
         return key_version, keys.derive_subkey(key, info)
 
+    def derived_keys(
+        self,
+        scope_ids: Iterable[str],
+        purpose: str,
+        unchecked: Callable[[dict[str, tuple[int, bytes]]], None] | None = None,
+    ) -> dict[str, tuple[int, bytes]]:
+        """:meth:`derived_key` of each of ``scope_ids`` this member can open, grants read at once.
+
+        Scopes whose key cannot be opened are left out (:meth:`derived_key` says
+        why). ``unchecked`` is given the derived keys before the grants'
+        signatures are checked; see ``Keyring.current_scope_keys``: work done with
+        them counts only if this method returns the same keys.
+        """
+
+        def derive(opened: dict[str, tuple[int, bytes]]) -> dict[str, tuple[int, bytes]]:
+            found: dict[str, tuple[int, bytes]] = {}
+            for scope_id, (version, key) in opened.items():
+                info = ctx("derived-key", self.vault_id, scope_id, version, purpose)
+                found[scope_id] = (version, keys.derive_subkey(key, info))
+            return found
+
+        early = None if unchecked is None else (lambda opened: unchecked(derive(opened)))
+        ring = self._ring()
+        return derive(ring.current_scope_keys(self._conn, scope_ids, self._signer_key, early))
+
     def readable_scopes(self) -> set[str]:
         """Scopes the unlocked member holds a current key for."""
         return self._ring().readable_scopes(self._conn)
