@@ -45,18 +45,19 @@ field became secret. All methods may be called from any one thread at a time
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import threading
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
+from crypto.keys import equal
 from search import catchup, snapshot
 from search.document import Document, stamp
 from search.engine import Engine
 from search.lexicon import Lexicon
+from search.listing import ListRow, Order
 from search.model import (
     Cancel,
     CatalogRow,
@@ -146,6 +147,7 @@ class SearchIndex(RelationReads):
         progress: Progress | None = None,
         cancel: Cancel | None = None,
         cache: Path | None = None,
+        meanwhile: Callable[[], object] | None = None,
     ) -> SearchIndex:
         """Load the snapshot and catch up, or rebuild from the records.
 
@@ -155,13 +157,20 @@ class SearchIndex(RelationReads):
             cancel: Checked between batches while rebuilding; True stops with
                 :class:`search.model.IndexCancelled`.
             cache: The cache folder (default ``vault.paths.cache_dir()``).
+            meanwhile: Other work of the caller's, called once on this thread
+                while the snapshot decrypts on the helper (before a rebuild if
+                there is none). The window names its clients there: a thousand
+                signature checks that would otherwise wait for the snapshot.
 
         Raises:
             IndexCancelled: ``cancel`` returned True during a rebuild.
         """
         cache = cache or paths.cache_dir()
         readable = catchup.readable(vault)
-        loaded = cls._load(vault, readable, cache)
+        pending = [meanwhile] if meanwhile is not None else []
+        loaded = cls._load(vault, readable, cache, pending)
+        while pending:
+            pending.pop()()
         if isinstance(loaded, str):
             log.info("search index rebuilt: %s", loaded)
             index = cls(vault, Store.create(vault.vault_id), readable, cache)
@@ -179,7 +188,7 @@ class SearchIndex(RelationReads):
 
     @staticmethod
     def _load(
-        vault: Vault, readable: set[str], cache: Path
+        vault: Vault, readable: set[str], cache: Path, meanwhile: list[Callable[[], object]]
     ) -> tuple[Store, set[str], catchup.Changes | None] | str:
         """The snapshot's index, the scopes it covers and the vault's changes since its mark.
 
@@ -189,18 +198,40 @@ class SearchIndex(RelationReads):
         helper writes them into the loaded index window by window. Keys are
         derived and the vault is read on this thread only. The changes are used
         only if the decrypted, authenticated header is the one peeked at.
+
+        With a cold keyring, the helper starts decrypting as soon as every
+        scope key is unwrapped, while this thread checks the grants'
+        signatures (a thousand Ed25519 checks: about 0.15 s holding the GIL, so
+        only a thread that releases it, as AES-GCM and SQLite do, gains from
+        it). Should any check fail, that helper's work is thrown away unread,
+        and the snapshot is read again with the keys that passed (and refused,
+        as it covers a scope whose key could not be opened). The caller's
+        ``meanwhile`` work (taken from the list, so it runs once) follows the
+        changes, while the helper may still be decrypting or writing them.
         """
         path = snapshot.path_for(cache, vault.vault_id, vault.member_id)
         peeked = snapshot.peek(path)
         if isinstance(peeked, str):
             return peeked
-        keys: dict[str, tuple[int, bytes]] = {}
-        for scope_id, _version in peeked.scopes:
-            if scope_id in readable:
-                with contextlib.suppress(VaultError):
-                    keys[scope_id] = vault.derived_key(scope_id, PURPOSE)
-        loader = catchup.Loader(path, vault.vault_id, vault.member_id, keys, peeked)
-        loader.start()
+        started: list[tuple[catchup.Loader, dict[str, tuple[int, bytes]]]] = []
+
+        def start(keys: dict[str, tuple[int, bytes]]) -> None:
+            loader = catchup.Loader(path, vault.vault_id, vault.member_id, keys, peeked)
+            loader.start()
+            started.append((loader, keys))
+
+        wanted = [s for s, _ in peeked.scopes if s in readable]
+        try:  # every grant in one query; a scope whose key cannot be opened is left out
+            keys = vault.derived_keys(wanted, PURPOSE, unchecked=start)
+        except BaseException:
+            for loader, _ in started:
+                _discard(loader)
+            raise
+        if started and not _same_keys(started[0][1], keys):
+            _discard(started.pop()[0])
+        if not started:
+            start(keys)
+        loader = started[0][0]
         early: catchup.Changes | None = None
         try:
             newest = vault.high_water_mark()
@@ -215,11 +246,10 @@ class SearchIndex(RelationReads):
                     sink=loader.feed,
                     newest=newest,
                 )
+            while meanwhile:  # taken from the list: the caller does not call it again
+                meanwhile.pop()()
         except BaseException:
-            loader.finish()
-            found = loader.result()
-            if not isinstance(found, str):
-                found[0].close()
+            _discard(loader)
             raise
         loader.finish()
         found = loader.result()
@@ -457,17 +487,30 @@ class SearchIndex(RelationReads):
             )
 
     def list_rows(
-        self, scope_id: str | None = None, type: str | None = None
-    ) -> list[tuple[str, str, str, str, str, str]]:
-        """Live records for a big list, as plain tuples (see :meth:`search.store.Store.list_rows`).
+        self, scope_id: str | None = None, type: str | None = None, *, order: Order = "updated"
+    ) -> list[ListRow]:
+        """Live records for a big list, as plain tuples (see :func:`search.listing.list_rows`).
 
-        (id, scope id, type, title, updated, list columns as a JSON object),
-        most recently changed first: what :meth:`catalog` gives, without the
-        cost of decoding every row (a second at 100,000 records).
+        (id, scope id, type, title, updated, list columns as a JSON object):
+        what :meth:`catalog` gives, without the cost of decoding every row (a
+        second at 100,000 records). ``order``: ``"updated"``, most recently
+        changed first; ``"title"``, the order of :func:`search.listing.title_key`
+        (a record list's default), which is cheaper than reading the rows by
+        date and sorting them afterwards.
         """
         with self._lock:
             self._catch_up()
-            return self.store.list_rows(None if scope_id is None else [scope_id], type)
+            return self.store.list_rows(None if scope_id is None else [scope_id], type, order)
+
+    def tags(self) -> list[str]:
+        """Every tag of a live record in a readable scope: once ignoring case, sorted.
+
+        One query over the catalog (no record is decrypted). Where a tag is
+        spelt several ways, the most recently changed record's spelling wins.
+        """
+        with self._lock:
+            self._catch_up()
+            return self.store.tags(self.scopes & self.vault.readable_scopes())
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Live records per scope and type: ``{scope_id: {type: count}}``.
@@ -492,7 +535,10 @@ class SearchIndex(RelationReads):
         with self._lock:
             if not self._dirty and self.path.exists():
                 return 0
-            keys = [(s, *self.vault.derived_key(s, PURPOSE)) for s in sorted(self.scopes)]
+            derived = self.vault.derived_keys(self.scopes, PURPOSE)
+            for scope_id in self.scopes - derived.keys():  # raises, naming why it cannot be read
+                derived[scope_id] = self.vault.derived_key(scope_id, PURPOSE)
+            keys = [(s, *derived[s]) for s in sorted(self.scopes)]
             data = self.store.to_bytes()
             try:
                 size = snapshot.write(
@@ -533,3 +579,19 @@ class SearchIndex(RelationReads):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _discard(loader: catchup.Loader) -> None:
+    """Stop a snapshot loader whose result is not wanted, and free what it loaded."""
+    loader.finish()
+    try:
+        found = loader.result()
+    except Exception:  # its result is not wanted, nor its failure
+        return
+    if not isinstance(found, str):
+        found[0].close()
+
+
+def _same_keys(a: dict[str, tuple[int, bytes]], b: dict[str, tuple[int, bytes]]) -> bool:
+    """Whether two sets of scope keys are the same (keys compared in constant time)."""
+    return a.keys() == b.keys() and all(a[s][0] == b[s][0] and equal(a[s][1], b[s][1]) for s in a)

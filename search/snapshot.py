@@ -57,8 +57,11 @@ from vault.errors import StorageError
 
 MAGIC = b"SBIX"
 FORMAT = 2
-CHUNK_SIZE = 4 * 1024 * 1024
-"""Plaintext bytes per GCM call."""
+CHUNK_SIZE = 16 * 1024 * 1024
+"""Plaintext bytes per GCM call (readers take any size: snapshots made with 4 MiB still open).
+
+Few and large: each call lets the GIL go, and getting it back can cost the
+loading thread 5 ms while the opening thread is busy (see :func:`_read`)."""
 
 _FIXED = struct.Struct(">4sBQI16s32s32sI")
 _SCOPE = struct.Struct(">32sq")
@@ -324,20 +327,25 @@ def _read(
     cipher = AESGCM(_key(header, derived))
     out = _buffer(total)
     target = memoryview(out)
-    buffer = bytearray(min(CHUNK_SIZE, total) + aead.OVERHEAD)
+    # One read per chunk, the next chunk's length with it: every read (and every
+    # decryption) lets the GIL go, and while the opening thread works in Python,
+    # getting it back costs this thread up to a switch interval (5 ms) each time.
+    buffer = bytearray(min(CHUNK_SIZE, total) + aead.OVERHEAD + _LENGTH.size)
+    prefix = stream.read(_LENGTH.size)
     filled = 0
     for index in range(header.chunks):
-        prefix = stream.read(_LENGTH.size)
         if len(prefix) < _LENGTH.size:
             return "the snapshot is truncated"
         (length,) = _LENGTH.unpack(prefix)
         if length < aead.OVERHEAD or filled + length - aead.OVERHEAD > total:
             return "the snapshot is truncated"
-        if length > len(buffer):
-            buffer = bytearray(length)
-        blob = memoryview(buffer)[:length]
-        if stream.readinto(blob) != length:
+        wanted = length if index == header.chunks - 1 else length + _LENGTH.size
+        if wanted > len(buffer):
+            buffer = bytearray(wanted)
+        piece = memoryview(buffer)[:wanted]
+        if stream.readinto(piece) != wanted:
             return "the snapshot is truncated"
+        blob, prefix = piece[:length], bytes(piece[length:])
         if blob[0] != aead.FORMAT_GCM:
             return "the snapshot uses an unknown cipher format"
         nonce = bytes(blob[1 : 1 + aead.NONCE_LENGTH])

@@ -45,6 +45,7 @@ import re
 import sqlite3
 from collections.abc import Iterable
 
+from search import listing
 from search.document import Document, Section, is_due, streams, streams_of, unpack_sections
 from search.model import CatalogRow
 from search.tokens import FTS_TOKENIZER, SEPARATOR, fold
@@ -340,7 +341,8 @@ class Store:
         offset: int = 0,
     ) -> list[CatalogRow]:
         """Catalog rows, most recently changed first."""
-        where, args = _where(scope_ids, type, include_deleted)
+        narrowed = _narrowed(scope_ids, type, "updated")
+        where, args = _where(scope_ids, type, include_deleted, live_by_scan=narrowed)
         sql = f"SELECT {_CATALOG_COLUMNS} FROM catalog {where} ORDER BY updated DESC, rowid DESC"  # noqa: S608
         if limit is not None or offset:
             sql += " LIMIT ? OFFSET ?"
@@ -348,20 +350,23 @@ class Store:
         return [_row(values) for values in self.conn.execute(sql, args)]
 
     def list_rows(
-        self, scope_ids: Iterable[str] | None = None, type: str | None = None
-    ) -> list[tuple[str, str, str, str, str, str]]:
-        """Live rows as a record list needs them, most recently changed first.
+        self,
+        scope_ids: Iterable[str] | None = None,
+        type: str | None = None,
+        order: listing.Order = "updated",
+    ) -> list[listing.ListRow]:
+        """Live rows as a record list needs them (see :func:`search.listing.list_rows`).
 
         (id, scope, type, title, updated, list columns as JSON): no tags, no
         decoding, no objects. At 100,000 records this takes a fifth of the time
         of :meth:`catalog`.
         """
-        where, args = _where(scope_ids, type, False)
-        sql = (
-            f"SELECT id, scope, type, title, updated, columns FROM catalog {where} "  # noqa: S608
-            "ORDER BY updated DESC, rowid DESC"
-        )
-        return self.conn.execute(sql, args).fetchall()
+        where, args = _where(scope_ids, type, False, live_by_scan=_narrowed(scope_ids, type, order))
+        return listing.list_rows(self.conn, where, args, order)
+
+    def tags(self, scope_ids: Iterable[str]) -> list[str]:
+        """Every tag of a live record in ``scope_ids`` (see :func:`search.listing.tags`)."""
+        return listing.tags(self.conn, scope_ids)
 
     def catalog_rows(self, rowids: Iterable[int]) -> dict[int, CatalogRow]:
         """Catalog rows by rowid."""
@@ -520,9 +525,25 @@ def _row(values: tuple) -> CatalogRow:
     )
 
 
+def _narrowed(scope_ids: Iterable[str] | None, type: str | None, order: str) -> bool:
+    """Whether a live-rows read should not walk the ``(deleted, updated)`` index.
+
+    That index gives the rows most recent first, but with a scope or type
+    filter SQLite then walks all of them: 33 ms for a client's 100 records at
+    100,000, against 0.2 ms through ``catalog_list``. Read by title, every row
+    is read anyway and a table scan costs less than the index walk.
+    """
+    return scope_ids is not None or type is not None or order == "title"
+
+
 def _where(
-    scope_ids: Iterable[str] | None, type: str | None, include_deleted: bool
+    scope_ids: Iterable[str] | None,
+    type: str | None,
+    include_deleted: bool,
+    *,
+    live_by_scan: bool = False,
 ) -> tuple[str, list[object]]:
+    """A ``WHERE`` clause and its arguments; ``live_by_scan``: no index for ``deleted``."""
     clauses: list[str] = []
     args: list[object] = []
     if scope_ids is not None:
@@ -532,5 +553,5 @@ def _where(
         clauses.append("type = ?")
         args.append(type)
     if not include_deleted:
-        clauses.append("deleted = 0")
+        clauses.append("+deleted = 0" if live_by_scan else "deleted = 0")
     return ("WHERE " + " AND ".join(clauses)) if clauses else "", args

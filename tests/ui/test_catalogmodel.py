@@ -7,7 +7,13 @@ import time
 import pytest
 from PySide6.QtCore import Qt
 
-from ui.desktop.catalogmodel import CatalogProxy, CatalogTableModel, ListRow
+from ui.desktop.catalogmodel import (
+    CatalogProxy,
+    CatalogTableModel,
+    ListRow,
+    read_list,
+    sort_by_title,
+)
 from ui.desktop.recordmodel import RECORD_ID_ROLE, SORT_ROLE
 from vault.templates import BUILTIN_TEMPLATES
 
@@ -125,3 +131,26 @@ def test_every_column_sorts_by_value_then_id(qtbot) -> None:
             ]
             wanted = sorted(shown, reverse=order == Qt.SortOrder.DescendingOrder)
             assert shown == wanted, key
+
+
+@pytest.mark.parametrize("order", [Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder])
+def test_read_list_by_title_is_the_order_sort_by_title_gives(
+    small_vault, tmp_path, order: Qt.SortOrder
+) -> None:
+    from search import SearchIndex
+    from vault.vault import Vault
+
+    vault = Vault.open(small_vault.path)
+    vault.unlock(small_vault.passphrase)
+    client = vault.clients()[0]
+    for title in ("Érable", "erable", "ß-street", "SS-street", "zz top", "ZZ top"):
+        vault.add_record(client.id, "procedure", title, {"body": "Steps."})
+    try:
+        with SearchIndex.open(vault, cache=tmp_path / "cache") as index:
+            for scope, kind in ((None, None), (client.id, None), (None, "procedure")):
+                expected = read_list(index, scope, kind, None)
+                assert len(expected) > 6
+                sort_by_title(expected, order)
+                assert read_list(index, scope, kind, order) == expected
+    finally:
+        vault.close()

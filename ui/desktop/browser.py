@@ -37,8 +37,8 @@ from ui.desktop.catalogmodel import (
     CatalogProxy,
     CatalogTableModel,
     ListRow,
+    read_list,
     rows_from_list,
-    sort_by_title,
 )
 from ui.desktop.clientmodel import (
     COUNT_ROLE,
@@ -315,10 +315,7 @@ class VaultBrowser(QWidget):
         order = header.sortIndicatorOrder() if header.sortIndicatorSection() == TITLE else None
 
         def work(_control: JobControl) -> list[ListRow]:
-            rows = rows_from_list(index.list_rows(scope, kind))  # type: ignore[attr-defined]
-            if order is not None:
-                sort_by_title(rows, order)  # here, not on the GUI thread
-            return rows
+            return read_list(index, scope, kind, order)  # in title order: no sort on the GUI
 
         def done(rows: list[ListRow]) -> None:
             if generation == self._list_generation:

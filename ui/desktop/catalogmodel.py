@@ -113,6 +113,23 @@ def sort_by_title(rows: list[Row], order: Qt.SortOrder) -> None:
     rows.sort(key=_title_key, reverse=order == Qt.SortOrder.DescendingOrder)
 
 
+def read_list(
+    index: object, scope: str | None, kind: str | None, order: Qt.SortOrder | None
+) -> list[Row]:
+    """A list's rows from ``SearchIndex.list_rows``: by ``order`` of title, or by date if None.
+
+    For the worker. The index gives them in :func:`sort_by_title`'s ascending
+    order (its ``title_key`` is this module's), cheaper than reading them by
+    date and sorting; descending is that reversed (keys are unique).
+    """
+    if order is None:
+        return rows_from_list(index.list_rows(scope, kind))  # type: ignore[attr-defined]
+    rows: list[Row] = index.list_rows(scope, kind, order="title")  # type: ignore[attr-defined]
+    if order == Qt.SortOrder.DescendingOrder:
+        rows.reverse()
+    return rows
+
+
 def _spans_scopes(rows: Sequence[Row]) -> bool:
     first = rows[0][_SCOPE] if rows else ""
     return any(r[_SCOPE] != first for r in rows)

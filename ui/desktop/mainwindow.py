@@ -245,12 +245,15 @@ class MainWindow(QMainWindow):
         def work(control: JobControl) -> object:
             from search import SearchIndex  # here: importing it costs start-up ~80 ms
 
-            index = SearchIndex.open(
-                vault, progress=control.progress, cancel=lambda: control.cancelled
-            )
             # Name every client and count the records here, not on the GUI thread
-            # (1,000 signed client names and 100,000 records: over a second).
-            vault.clients()
+            # (1,000 signed client names and 100,000 records: over a second); the
+            # names while the index's snapshot decrypts on its own thread.
+            index = SearchIndex.open(
+                vault,
+                progress=control.progress,
+                cancel=lambda: control.cancelled,
+                meanwhile=vault.clients,
+            )
             index.counts()
             return index
 

@@ -2,9 +2,9 @@
 
 The tags a vault uses are read from the search index's catalog (the list the
 window draws from), never by decrypting records, and on the background helper,
-so opening a form never waits for them. Reading them means decoding every
-catalog row (1.7 s of CPU at 100,000 records), so they are read once per opened
-index and kept (:data:`_KNOWN`, dropped with the index on lock); a form that
+so opening a form never waits for them. They are one query over the catalog
+(``SearchIndex.tags``, about 0.05 s at 100,000 records, holding the index's lock), read once
+per opened index and kept (:data:`_KNOWN`, dropped with the index on lock); a form that
 saves adds its tags. A tag removed elsewhere may still be offered until the
 next unlock: suggestions are a hint, never data. :class:`TagCompleter` then completes the
 word after the last comma, ignoring case ("FIRE" offers "firewall"), and leaves
@@ -33,13 +33,9 @@ _KNOWN: weakref.WeakKeyDictionary[object, dict[str, str]] = weakref.WeakKeyDicti
 def catalog_tags(index: object) -> list[str]:
     """Every tag of a live record in ``index``'s catalog, once ignoring case, sorted.
 
-    The first spelling met wins (the catalog lists the most recently changed first).
+    One query (``SearchIndex.tags``); the most recently changed record's spelling wins.
     """
-    seen: dict[str, str] = {}
-    for row in index.catalog():  # type: ignore[attr-defined]
-        for tag in row.tags:
-            seen.setdefault(tag.casefold(), tag)
-    return sorted(seen.values(), key=str.casefold)
+    return index.tags()  # type: ignore[attr-defined,no-any-return]
 
 
 def split_last(text: str) -> tuple[str, str]:
