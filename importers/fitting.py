@@ -23,6 +23,7 @@ from vault.fields import (
     SECRET_KINDS,
     FieldKind,
     normalise,
+    remembered_tags,
 )
 from vault.recordstore import MAX_TAG, MAX_TITLE
 from vault.templates import Template
@@ -75,10 +76,16 @@ def clean_label(text: str, limit: int) -> str:
 
 def fit_tags(tags: list[str], origin: str, warn: Warn) -> tuple[str, ...]:
     """Tags as the vault accepts them: printable, at most 64 characters, no duplicates."""
+    memory = remembered_tags()  # inside an import: tags the vault accepted before
     seen: dict[str, str] = {}
     for raw in tags:
+        known = memory.get(raw) if memory is not None and raw.__class__ is str else None
+        if known is not None:
+            seen.setdefault(*known)
+            continue
         text = str(raw)
-        if not text.isprintable():
+        printable = text.isprintable()
+        if not printable:
             text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
         text = " ".join(text.split())
         if not text:
@@ -87,6 +94,8 @@ def fit_tags(tags: list[str], origin: str, warn: Warn) -> tuple[str, ...]:
             short = text[: MAX_TAG - 1].rstrip() + "…"
             warn(f"{origin}: the tag '{short}' was shortened to {MAX_TAG} characters")
             text = short
+        elif printable and memory is not None and raw.__class__ is str:
+            memory[raw] = (text.casefold(), text)  # what the vault's clean_tags makes of it
         seen.setdefault(text.casefold(), text)
     return tuple(seen.values())
 
@@ -204,14 +213,22 @@ def fit(
         caller's business: see :func:`missing_required`).
     """
     builder = _Builder(template, origin, warn)
+    names, definitions, got = builder.names, builder.definitions, builder.fields
     for name, raw in fields.items():
         if raw is None:
             continue
         value = raw if isinstance(raw, str) else str(raw)
         if value == "":
             continue
-        if name in builder.names:
-            builder.template_field(name, value)
+        if name in names:
+            definition = definitions[name]
+            try:  # the common case of template_field, without its call
+                clean = normalise(definition.kind, value, choices=definition.choices)
+            except ValueError:
+                builder.template_field(name, value)  # keeps it as a custom field, warns
+                continue
+            if clean:
+                got[name] = clean
         else:
             builder.custom_field(name, value, _kind(custom.get(name, FieldKind.TEXT)))
     clean_title = " ".join(_CONTROL.sub(" ", title or "").split())
@@ -221,8 +238,9 @@ def fit(
         warn(f"{origin}: the title was shortened to {MAX_TITLE} characters (full title kept)")
     if not clean_title:
         clean_title = UNTITLED
-    ordered = {d.name: builder.fields[d.name] for d in template.fields if d.name in builder.fields}
-    ordered.update((k, v) for k, v in builder.fields.items() if k not in ordered)
+    ordered = {name: got[name] for name in definitions if name in got}  # template order
+    if len(ordered) < len(got):
+        ordered.update((k, v) for k, v in got.items() if k not in ordered)
     return Fitted(clean_title, ordered, builder.custom, builder.attachments)
 
 

@@ -7,6 +7,15 @@ again and again as they pile up: measured on the import benchmark, about 15%
 of the CPU time of a whole import. :func:`paused` switches it off for the
 duration (reference counting still frees everything at once) and back on
 afterwards; it nests and is safe to use from several threads at a time.
+
+When the collector comes back on, everything allocated meanwhile is still in
+its youngest generation, so the first collection after the block would walk
+all of it at once (about 50 ms after the import benchmark's 10,000 entries) only
+to find nothing to free. :func:`paused` hands those objects straight to the
+oldest generation instead (``gc.freeze()`` then ``gc.unfreeze()``, two list
+splices), where the next full collection still reclaims any cycle among them.
+It does so only when nothing else has frozen objects, so a freeze made by
+someone else is never undone.
 """
 
 from __future__ import annotations
@@ -41,6 +50,9 @@ def paused() -> Iterator[None]:
         with _lock:
             _depth -= 1
             if _depth == 0 and _was_enabled:
+                if gc.get_freeze_count() == 0:
+                    gc.freeze()  # the young objects move to the oldest generation, unscanned
+                    gc.unfreeze()
                 gc.enable()
 
 

@@ -75,6 +75,7 @@ STANDARD = {
     "Notes": "notes",
 }
 _KP2A_URL = re.compile(r"KP2A_URL(?:_(\d+))?")
+_TAG_SEPARATORS = re.compile(r"[;,]")
 _KDBX4_EPOCH = datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
 
 
@@ -110,8 +111,8 @@ def parse_time(text: str) -> datetime.date | None:
 
 def uuid_hex(text: str) -> str:
     """A KeePass UUID (base64 of 16 bytes) as 32 hex digits; '' if it is not one."""
-    try:
-        raw = base64.b64decode(text.strip(), validate=True)
+    try:  # base64.b64decode(text.strip(), validate=True), without its Python layer
+        raw = binascii.a2b_base64(text.strip().encode("ascii"), strict_mode=True)
     except (binascii.Error, ValueError):
         return ""
     return raw.hex() if len(raw) == 16 and any(raw) else ""
@@ -162,9 +163,12 @@ def _decode_binary(element: Element, ctx: _Context, where: str) -> bytes | None:
 
 def _string_elements(entry: Element) -> list[tuple[str, Element | None]]:
     """An entry's ``<String>`` elements as (key, value element), in document order."""
-    return [
-        (_child_text(string, "Key"), string.find("Value")) for string in entry.findall("String")
-    ]
+    pairs = []
+    append = pairs.append
+    for string in entry.findall("String"):
+        key = string.find("Key")  # what _child_text(string, "Key") reads, inlined
+        append(("" if key is None or key.text is None else key.text, string.find("Value")))
+    return pairs
 
 
 def _protected(value: Element | None) -> bool:
@@ -184,7 +188,7 @@ def _strings(
     extra_urls: list[tuple[int, str]] = []
     legacy: dict[str, str] = {}
     for key, value_element in _string_elements(entry) if pairs is None else pairs:
-        value = _text(value_element)
+        value = "" if value_element is None or value_element.text is None else value_element.text
         if key == "Title":
             out.title = value
         elif key in STANDARD:
@@ -193,7 +197,7 @@ def _strings(
             out.fields["totp"] = value
         elif key in ("TOTP Seed", "TOTP Settings"):
             legacy[key] = value
-        elif match := _KP2A_URL.fullmatch(key):
+        elif key.startswith("KP2A_URL") and (match := _KP2A_URL.fullmatch(key)):
             extra_urls.append((int(match.group(1) or 0), value))
         else:
             kind = FieldKind.SECRET if _protected(value_element) else FieldKind.TEXT
@@ -354,8 +358,11 @@ def _entry(entry: Element, path: list[str], client: str | None, ctx: _Context) -
         )
     attachments = _attachments(entry, ctx, origin)
     history: list[Revision] = []
-    seen_data = {(a.name, hashlib.sha256(a.data).digest()) for a in attachments}
-    for old in [e for h in entry.findall("History") for e in h.findall("Entry")]:
+    histories = entry.findall("History")
+    seen_data = (
+        {(a.name, hashlib.sha256(a.data).digest()) for a in attachments} if histories else set()
+    )
+    for old in [e for h in histories for e in h.findall("Entry")]:
         old_strings = _entry_content(old, ctx, origin)
         history.append(
             Revision(_fallback_title(old_strings), old_strings.fields, old_strings.custom)
@@ -365,7 +372,7 @@ def _entry(entry: Element, path: list[str], client: str | None, ctx: _Context) -
             if key not in seen_data:
                 seen_data.add(key)
                 attachments.append(attachment)
-    tags = [t for t in re.split(r"[;,]", _child_text(entry, "Tags")) if t.strip()]
+    tags = [t for t in _TAG_SEPARATORS.split(_child_text(entry, "Tags")) if t.strip()]
     if path:
         tags.insert(0, "/".join(path))
     ctx.parsed.add(

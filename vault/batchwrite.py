@@ -18,15 +18,17 @@ anything is written (the caller's transaction then rolls back).
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from vault import errors, state
-from vault.codec import new_id, now
-from vault.model import Record
-from vault.versions import VersionRow, seal_version
+from vault.codec import ID_BYTES, now
+from vault.model import Record, with_changes
+from vault.versions import VersionRow, seal_values
 
 if TYPE_CHECKING:
     from vault.vault import Vault
@@ -39,6 +41,7 @@ _INSERT_RECORD = (
     "INSERT INTO records (id, scope_id, head, head_vid, created, updated, deleted, seq) "
     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_HEX = ID_BYTES * 2  # hex digits of an id (and of a body salt: 16 random bytes too)
 ROWS_PER_INSERT = 500
 """Rows per multi-row ``INSERT`` (fewer where SQLite allows fewer parameters).
 
@@ -57,7 +60,7 @@ def _insert_many(conn: sqlite3.Connection, single: str, rows: Sequence[tuple]) -
     for start in range(0, len(rows), per):
         chunk = rows[start : start + per]
         sql = f"{head} VALUES {', '.join([one] * len(chunk))}"
-        conn.execute(sql, [value for row in chunk for value in row])
+        conn.execute(sql, list(chain.from_iterable(chunk)))
 
 
 @dataclass
@@ -114,7 +117,7 @@ def write_histories(
             raise errors.VaultError("A record to write has no versions.")
         first = history[0]
         scope_id = first.scope_id
-        if any(v.id != first.id or v.scope_id != scope_id for v in history):
+        if len(history) > 1 and any(v.id != first.id or v.scope_id != scope_id for v in history):
             raise errors.VaultError(f"The versions of record {first.id[:8]} disagree on its id.")
         if scope_id not in scopes:
             if not trusted and scope_id == vault.shared_scope_id:
@@ -138,28 +141,37 @@ def write_histories(
         created = now()  # one save: every version of the batch carries its time
         audits: list[tuple[str, int, str]] = []
         delta = 0
+        vault_id, signer, author = vault.vault_id, ring.keys, ring.member_id
+        audited = bool(event) and not trusted
+        # Each version's id and body salt (16 random bytes each, as new_id() draws them),
+        # read from the system's CSPRNG in one call rather than two calls per version.
+        randomness = os.urandom(ID_BYTES * 2 * sum(map(len, prepared))).hex()
+        at = 0
         for history in prepared:
             scope = scopes[history[0].scope_id]
-            parent_vid: str | None = None
-            row: VersionRow | None = None
+            vid: str | None = None
             for number, version in enumerate(history, 1):
-                row = seal_version(
-                    vault.vault_id,
-                    version,
-                    number=number,
-                    vid=new_id(),
-                    parent_vid=parent_vid,
-                    key=scope.key,
-                    key_version=scope.key_version,
-                    signer=ring.keys,
-                    author=ring.member_id,
-                    created=created,
+                parent_vid, vid = vid, randomness[at : at + _HEX]
+                salt = randomness[at + _HEX : at + 2 * _HEX]
+                at += 2 * _HEX
+                version_rows.append(
+                    seal_values(
+                        vault_id,
+                        version,
+                        number=number,
+                        vid=vid,
+                        parent_vid=parent_vid,
+                        key=scope.key,
+                        key_version=scope.key_version,
+                        signer=signer,
+                        author=author,
+                        created=created,
+                        salt=salt,
+                    )
                 )
-                version_rows.append(row.as_tuple())
-                parent_vid = row.vid
-                if event and not trusted:
+                if audited:
                     audits.append((version.scope_id, number, version.id))
-            assert row is not None
+            assert vid is not None
             head = history[-1]
             seq += 1
             record_rows.append(
@@ -167,31 +179,22 @@ def write_histories(
                     head.id,
                     head.scope_id,
                     len(history),
-                    row.vid,
+                    vid,
                     created,
                     created,
                     int(head.deleted),
                     seq,
                 )
             )
-            delta += state.record_element(head.id, row.vid, head.scope_id, head.deleted)
+            delta += state.record_element(head.id, vid, head.scope_id, head.deleted)
             heads.append(
-                Record(
-                    id=head.id,
-                    scope_id=head.scope_id,
-                    type=head.type,
-                    title=head.title,
-                    fields=head.fields,
-                    custom=head.custom,
-                    tags=head.tags,
-                    links=head.links,
+                with_changes(
+                    head,
                     version=len(history),
-                    vid=row.vid,
-                    author=ring.member_id,
+                    vid=vid,
+                    author=author,
                     created=created,
                     updated=created,
-                    deleted=head.deleted,
-                    source=head.source,
                 )
             )
         _insert_many(conn, _INSERT_VERSION, version_rows)

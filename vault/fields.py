@@ -245,6 +245,18 @@ def custom_field_name_problem(name: str) -> str | None:
 _REMEMBERED: ContextVar[dict[tuple[str, str, tuple[str, ...]], str] | None] = ContextVar(
     "sitebook_remembered_normal", default=None
 )
+_TAGS: ContextVar[dict[str, tuple[str, str]] | None] = ContextVar(
+    "sitebook_remembered_tags", default=None
+)
+
+
+def remembered_tags() -> dict[str, tuple[str, str]] | None:
+    """Inside :func:`remembering`: accepted tag -> (its case-folded key, its clean form).
+
+    Only a tag that is accepted unchanged in meaning (printable, at most the tag
+    length once white space is collapsed) may be put here; None outside the block.
+    """
+    return _TAGS.get()
 
 
 @contextmanager
@@ -257,15 +269,17 @@ def remembering() -> Iterator[None]:
     form it became) gives the same answer again without redoing the work. The
     memory holds values only for the outermost block (one import, in the calling
     thread or task) and is dropped when it ends; rejected values are never
-    remembered.
+    remembered. Tags, which repeat on most records of a folder, are remembered
+    the same way (:func:`remembered_tags`).
     """
     if _REMEMBERED.get() is not None:  # nested: the outer block's memory serves
         yield
         return
-    token = _REMEMBERED.set({})
+    token, tags = _REMEMBERED.set({}), _TAGS.set({})
     try:
         yield
     finally:
+        _TAGS.reset(tags)
         _REMEMBERED.reset(token)
 
 
@@ -292,9 +306,14 @@ def normalise(kind: FieldKind, value: str, *, choices: tuple[str, ...] = ()) -> 
     """
     memory = _REMEMBERED.get()
     if memory is not None and value.__class__ is str and kind.__class__ is FieldKind and value:
-        found = memory.get((kind, value, choices))
-        if found is not None:  # an answer given before for this very kind, value and choices
-            return found
+        key = (kind, value, choices)
+        found = memory.get(key)
+        if found is None:  # not seen yet: work it out once and remember it
+            found = _normalise(kind, value, choices)
+            memory[key] = found
+            if found != value:
+                memory[(kind, found, choices)] = found  # idempotent: the result maps to itself
+        return found
     if not isinstance(value, str):
         raise ValueError("must be text")
     if value == "":

@@ -7,7 +7,7 @@ in a decrypted :class:`Record`; callers decide whether to show them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from vault.fields import SECRET_KINDS, FieldKind
 
@@ -58,6 +58,31 @@ class Record:
     def secret_names(self, template_kinds: dict[str, FieldKind]) -> set[str]:
         """Names of fields whose values are secrets."""
         return {n for n in self.fields if self.kind_of(n, template_kinds) in SECRET_KINDS}
+
+
+_RECORD_FIELDS = frozenset(f.name for f in fields(Record))
+
+
+def with_changes(record: Record, **changes: object) -> Record:
+    """``dataclasses.replace(record, **changes)`` without its per-call introspection.
+
+    ``replace`` looks up the dataclass fields and calls ``__init__`` with every one
+    of them each time (about four times the cost of this copy); an import copies
+    every record it writes. A :class:`Record` has no ``__post_init__`` and no
+    ``init=False`` field, so copying its attributes and setting the changed ones
+    gives the same record (tests/vault/test_model.py compares them).
+
+    Raises:
+        TypeError: ``changes`` names something that is not a field of Record.
+    """
+    unknown = changes.keys() - _RECORD_FIELDS
+    if unknown:
+        raise TypeError(f"Record has no field {sorted(unknown)[0]!r}")
+    copy = object.__new__(Record)
+    attributes = copy.__dict__
+    attributes.update(record.__dict__)
+    attributes.update(changes)
+    return copy
 
 
 @dataclass(frozen=True)

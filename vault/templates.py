@@ -311,7 +311,7 @@ def validate_fields(
             problems[name] = name_problem
             continue
         try:
-            clean = normalise(FieldKind(kind), value)
+            clean = normalise(kind if kind.__class__ is FieldKind else FieldKind(kind), value)
         except ValueError as error:
             problems[name] = str(error)
             continue

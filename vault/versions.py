@@ -203,15 +203,54 @@ def seal_version(
     merge_vid: str | None = None,
 ) -> VersionRow:
     """Encrypt and sign ``record`` as version ``number``."""
-    plain = dump({**body_of(record), "salt": os.urandom(16).hex()})
+    return VersionRow(
+        *seal_values(
+            vault_id,
+            record,
+            number=number,
+            vid=vid,
+            parent_vid=parent_vid,
+            key=key,
+            key_version=key_version,
+            signer=signer,
+            author=author,
+            created=created,
+            merge_vid=merge_vid,
+        )
+    )
+
+
+def seal_values(
+    vault_id: str,
+    record: Record,
+    *,
+    number: int,
+    vid: str,
+    parent_vid: str | None,
+    key: bytes,
+    key_version: int,
+    signer: keys.MemberKeys,
+    author: str,
+    created: str,
+    merge_vid: str | None = None,
+    salt: str | None = None,
+) -> tuple:
+    """:func:`seal_version` as the row's values in ``VersionRow.COLUMNS`` order.
+
+    For batches that insert the values straight away (no VersionRow built per row);
+    ``salt`` is the body's 32 random hex digits when the batch drew them in bulk.
+    """
+    body = body_of(record)
+    body["salt"] = os.urandom(16).hex() if salt is None else salt
+    plain = dump(body)
     record_id = record.id
-    body = aead.seal(
+    sealed = aead.seal(
         key, plain, aad(vault_id, record.scope_id, record_id, vid, number, key_version)
     )
     signature = signer.sign(
         _signed(vault_id, record_id, vid, number, author, created, parent_vid, merge_vid, plain)
     )
-    return VersionRow(
+    return (
         record_id,
         number,
         vid,
@@ -220,7 +259,7 @@ def seal_version(
         key_version,
         author,
         created,
-        body,
+        sealed,
         signature,
         merge_vid,
     )

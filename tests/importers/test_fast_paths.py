@@ -9,22 +9,31 @@ every record must be identical, and the XML trees of both parsers the same.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import gc
 import re
+import weakref
 from pathlib import Path
-from xml.etree.ElementTree import tostring
+from xml.etree.ElementTree import Element, SubElement, tostring
 
 import defusedxml.ElementTree as safe_et
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bench.bench_import import generate
 from crypto.kdf import KdfParams
-from importers import apply, inputs, registry
+from importers import apply, inputs, keepass_xml, registry
 from importers.base import ImportOptions
+from importers.fitting import fit, fit_tags
 from importers.gcpause import paused
 from vault import Vault, fields
-from vault.errors import ImportInputError
+from vault.errors import ImportInputError, ValidationError
+from vault.fields import FieldKind
+from vault.recordstore import clean_tags
+from vault.templates import BUILTIN_TEMPLATES
 
 from .conftest import PASSPHRASE
 
@@ -156,3 +165,149 @@ def test_the_cycle_collector_is_paused_only_inside_and_nests() -> None:
     with pytest.raises(RuntimeError), paused():
         raise RuntimeError("boom")
     assert gc.isenabled()
+
+
+def _level_walk(root: Element, file: object) -> None:
+    """The element count and nesting check as round 2 wrote it (the reference)."""
+    limit = inputs.MAX_DEPTH * 4
+    level: list[Element] = [root]
+    depth, count = 1, 0
+    while level:
+        if depth > limit:
+            raise ImportInputError(
+                f"nests XML elements deeper than {limit} levels (<{level[0].tag}>)", file=file
+            )
+        count += len(level)
+        if count > inputs.MAX_ITEMS * 20:
+            raise ImportInputError("has too many XML elements", file=file)
+        level = [child for element in level for child in element]
+        depth += 1
+
+
+def _outcome(check: object, root: Element) -> str:
+    try:
+        check(root, "x.xml")  # type: ignore[operator]
+    except ImportInputError as error:
+        return str(error)
+    return "accepted"
+
+
+def _chain(depth: int, width: int = 1) -> Element:
+    root = current = Element("root")
+    for number in range(depth - 1):
+        for other in range(width - 1):
+            SubElement(current, f"leaf{other}")
+        current = SubElement(current, f"level{number}")
+    return root
+
+
+_TREES = st.recursive(st.just(0), lambda inner: st.lists(inner, max_size=4), max_leaves=40)
+
+
+def _build(shape: object, tag: str = "e") -> Element:
+    element = Element(tag)
+    for number, child in enumerate(shape if isinstance(shape, list) else []):
+        element.append(_build(child, f"{tag}{number}"))
+    return element
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TREES, st.integers(1, 6), st.integers(1, 60))
+def test_the_depth_check_answers_like_the_level_walk(
+    shape: object, max_depth: int, max_items: int
+) -> None:
+    root = _build(shape)
+    with pytest.MonkeyPatch.context() as patch:  # small limits, so both refusals happen
+        patch.setattr(inputs, "MAX_DEPTH", max_depth)
+        patch.setattr(inputs, "MAX_ITEMS", max_items / 20)  # at most max_items elements
+        assert _outcome(inputs._check_xml_depth, root) == _outcome(_level_walk, root)
+
+
+@pytest.mark.parametrize(("depth", "width"), [(256, 1), (257, 1), (257, 3), (400, 2)])
+def test_deep_xml_gets_the_same_message(depth: int, width: int) -> None:
+    root = _chain(depth, width)
+    outcome = _outcome(inputs._check_xml_depth, root)
+    assert outcome == _outcome(_level_walk, root)
+    assert (outcome == "accepted") == (depth <= inputs.MAX_DEPTH * 4)
+
+
+@settings(max_examples=2000)
+@given(
+    st.text(max_size=30)
+    | st.binary(max_size=20).map(lambda raw: base64.b64encode(raw).decode())
+    | st.text(alphabet="ABCabc019+/= \n\t\u00e9", max_size=30)
+)
+def test_uuid_hex_reads_what_b64decode_reads(text: str) -> None:
+    try:
+        raw = base64.b64decode(text.strip(), validate=True)
+    except (binascii.Error, ValueError):
+        expected = ""
+    else:
+        expected = raw.hex() if len(raw) == 16 and any(raw) else ""
+    assert keepass_xml.uuid_hex(text) == expected
+
+
+def test_objects_made_while_paused_skip_the_young_generation_but_stay_collectable() -> None:
+    class Node:
+        other: object = None
+
+    assert gc.get_freeze_count() == 0
+    with paused():
+        kept = [Node() for _ in range(1000)]
+        first, second = Node(), Node()
+        first.other, second.other = second, first  # a cycle only the collector frees
+        watch = weakref.ref(first)
+        del first, second
+    young = {id(o) for o in gc.get_objects(generation=0)}
+    assert not any(id(node) in young for node in kept)  # no scan of them when gc resumes
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    assert watch() is not None
+    gc.collect()
+    assert watch() is None  # the oldest generation is still collected
+
+
+def test_a_freeze_made_by_someone_else_is_left_alone() -> None:
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with paused():
+            made = [object() for _ in range(10)]
+        assert gc.get_freeze_count() == frozen and made
+    finally:
+        gc.unfreeze()
+
+
+def test_a_value_the_template_refuses_is_kept_as_a_custom_field() -> None:
+    warnings: list[str] = []
+    template = BUILTIN_TEMPLATES["credential"]
+    fitted = fit(
+        template, "T", {"url": "not a url at all", "username": "bob"}, {}, "item", warnings.append
+    )
+    assert fitted.fields["username"] == "bob" and "url" not in fitted.fields
+    kept = [name for name in fitted.custom if fitted.fields.get(name) == "not a url at all"]
+    assert len(kept) == 1 and fitted.custom[kept[0]] == FieldKind.TEXT
+    assert len(warnings) == 1 and "kept as the custom field" in warnings[0]
+    assert "not a url at all" not in warnings[0]
+
+
+_TAG_TEXT = st.text(alphabet=st.sampled_from("aA b\t\n\x00\x85\u2028é-" + "x" * 5), max_size=70)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(_TAG_TEXT, max_size=4), min_size=1, max_size=4))
+def test_remembered_tags_give_the_answers_of_the_plain_path(lists: list[list[str]]) -> None:
+    def answers() -> list[object]:
+        out: list[object] = []
+        for tags in lists:
+            warnings: list[str] = []
+            out.append((fit_tags(tags, "item", warnings.append), warnings))
+            try:
+                out.append(clean_tags(tags))
+            except ValidationError as error:
+                out.append(str(error))
+        return out
+
+    plain = answers()
+    with fields.remembering():
+        first, again = answers(), answers()  # the second pass reads the memory
+    assert first == plain and again == plain

@@ -107,3 +107,36 @@ def test_unvalidated_copies_keep_links_to_records_of_the_same_batch(vault: Vault
         vault.replay_versions([[first], [second]], validate=False, event=None)
     assert vault.get_record(ID_A).links == (ID_B,)
     assert vault.check().ok
+
+
+def test_each_version_gets_its_own_random_id_and_salt(vault: Vault, client) -> None:
+    """The batch draws version ids and body salts in one call: every one must still differ."""
+    from crypto import aead
+    from vault.codec import is_id, load
+    from vault.versions import aad
+
+    histories = [
+        _versions(client.id, record_id=f"{n:032x}") for n in range(1, 41)
+    ]  # 40 records, 2 versions each
+    with vault.transaction():
+        vault.replay_versions(histories)
+    rows = vault._conn.execute(
+        "SELECT record_id, vid, number, scope_id, key_version, body, parent_vid FROM versions "
+        "WHERE scope_id = ?",
+        (client.id,),
+    ).fetchall()
+    assert len(rows) == 80
+    key_version, key = vault._current_key(client.id)
+    salts, vids = set(), set()
+    for record_id, vid, number, scope_id, stored_version, body, parent in rows:
+        assert stored_version == key_version and is_id(vid)
+        plain = aead.open_sealed(
+            key, body, aad(vault.vault_id, scope_id, record_id, vid, number, stored_version)
+        )
+        salt = load(plain)["salt"]
+        assert len(salt) == 32 and int(salt, 16) >= 0
+        salts.add(salt)
+        vids.add(vid)
+        assert (parent is None) == (number == 1)
+    assert len(salts) == 80 and len(vids) == 80 and not salts & vids
+    assert vault.check().ok
