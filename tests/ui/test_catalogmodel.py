@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 import time
 
 import pytest
 from PySide6.QtCore import Qt
 
 from ui.desktop.catalogmodel import (
+    FREEZE_ROWS,
     CatalogProxy,
     CatalogTableModel,
     ListRow,
@@ -154,3 +156,13 @@ def test_read_list_by_title_is_the_order_sort_by_title_gives(
                 assert read_list(index, scope, kind, order) == expected
     finally:
         vault.close()
+
+
+def test_a_big_list_is_frozen_out_of_collections_until_the_lock() -> None:
+    """100k long-lived rows leave the collector's scans; clearing (lock) gives them back."""
+    gc.unfreeze()
+    model = CatalogTableModel()
+    model.set_rows(make_rows(FREEZE_ROWS), BUILTIN_TEMPLATES, {"scope0": "A"})
+    assert gc.get_freeze_count() > 0
+    model.clear()
+    assert gc.get_freeze_count() == 0

@@ -268,6 +268,9 @@ class CatalogTableModel(QAbstractTableModel):
         self._positions, self._scanned = None, False
         self._decoded = {}
         self.endResetModel()
+        # What set_rows froze (every object alive then, not only the rows) is collectable
+        # again: a reference cycle made before the lock must not outlive it.
+        gc.unfreeze()
 
     def column_keys(self) -> list[str]:
         """The keys of the current columns, in order."""
