@@ -282,18 +282,28 @@ class Keyring:
         The key is cached before the check (see :meth:`scope_key`) and dropped if it fails.
         """
         self._scope_keys[(scope_id, key_version)] = key
-        if not grant_is_genuine(
-            self.vault_id,
-            scope_id,
-            key_version,
-            self.member_id,
-            grant[1],  # type: ignore[arg-type]
-            grant[2],  # type: ignore[arg-type]
-            as_bytes(grant[0]),
-            as_bytes(grant[3]),
-            signer_key,
-        ):
-            self._scope_keys.pop((scope_id, key_version), None)
+        genuine = False
+        try:
+            granted_by, created = grant[1], grant[2]
+            genuine = (
+                isinstance(granted_by, str)
+                and isinstance(created, str)
+                and grant_is_genuine(
+                    self.vault_id,
+                    scope_id,
+                    key_version,
+                    self.member_id,
+                    granted_by,
+                    created,
+                    as_bytes(grant[0]),
+                    as_bytes(grant[3]),
+                    signer_key,
+                )
+            )
+        finally:  # a check that failed, or raised, leaves no key behind
+            if not genuine:
+                self._scope_keys.pop((scope_id, key_version), None)
+        if not genuine:
             raise _damaged(scope_id)
 
     def grant(

@@ -117,3 +117,37 @@ def test_a_planted_or_damaged_grant_is_left_out_and_not_remembered(
         assert set(again.derived_keys(clients, PURPOSE)) == {clients[0], clients[2]}
     finally:
         again.close()
+
+
+@pytest.mark.parametrize("created", [1.5, None, b"2026-01-01"])
+def test_a_grant_check_that_cannot_run_leaves_no_key_behind(
+    vault: Vault, vault_path: Path, created: object
+) -> None:
+    """A planted grant whose columns are not text (a retyped column) is forged, not cached.
+
+    The key is cached before its grant is checked; a check that raised instead of
+    answering once left the attacker's key cached for every later call.
+    """
+    vault_id = vault.vault_id
+    clients = _three_clients(vault)
+    victim = clients[0]
+    _planted(vault_path, victim, vault_id)
+    again = _cold(vault_path)
+    try:
+        ring = again._ring()
+        member_id, version, _, wrapped = _grant(vault_path, victim)
+        key = ring._unwrap(victim, version, wrapped)
+        with sqlite3.connect(vault_path) as conn:
+            granted_by, signature = conn.execute(
+                "SELECT granted_by, signature FROM scope_keys WHERE scope_id = ? AND member_id = ?",
+                (victim, member_id),
+            ).fetchone()
+        conn.close()
+        grant = (wrapped, granted_by, created, signature)
+        with pytest.raises(DamagedHeaderError, match="damaged or forged"):
+            ring._check(victim, version, key, grant, again._signer_key)
+        assert (victim, version) not in ring._scope_keys
+        with pytest.raises(DamagedHeaderError, match="damaged or forged"):
+            again.derived_key(victim, PURPOSE)
+    finally:
+        again.close()
