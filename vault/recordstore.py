@@ -89,6 +89,7 @@ class RecordStore:
         self._names: dict[str, str] = {}
         self._user_templates: dict[str, Template] | None = None
         self._retired: frozenset[str] = frozenset()  # read with _user_templates
+        self._templates_seen = -1  # PRAGMA data_version when _user_templates was read
 
     # ------------------------------------------------------------------ reading
 
@@ -294,8 +295,15 @@ class RecordStore:
     # ------------------------------------------------------------------ templates
 
     def templates(self) -> dict[str, Template]:
-        """Built-in and user-defined templates by type id."""
-        if self._user_templates is None:
+        """Built-in and user-defined templates by type id.
+
+        Cached until this object changes a template, or another connection (a
+        sync on a sibling, another process) commits anything: its commit may
+        have added, changed or retired one.
+        """
+        seen = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        if self._user_templates is None or seen != self._templates_seen:
+            self._templates_seen = seen
             user: dict[str, Template] = {}
             retired: set[str] = set()
             for record in self._shared_records():

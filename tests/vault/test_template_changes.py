@@ -98,3 +98,17 @@ def test_add_record_refuses_a_retired_type_without_decrypting_templates(
     vault._open_row = real  # type: ignore[method-assign]
     vault.retire_template("ups", retired=False)
     assert vault.add_record(client.id, "ups", "UPS rack 4").type == "ups"
+
+
+def test_a_type_retired_through_another_connection_is_refused_here(vault: Vault, client) -> None:
+    """A sync runs on a sibling connection (or another process): its retire is seen at once."""
+    vault.add_template(UPS)
+    vault.add_record(client.id, "ups", "UPS rack 5")  # templates read and cached here
+    other = vault.sibling()
+    try:
+        other.retire_template("ups")
+    finally:
+        other.close()
+    assert vault.retired_templates() == {"ups"}
+    with pytest.raises(ValidationError):
+        vault.add_record(client.id, "ups", "UPS rack 6")
