@@ -253,9 +253,12 @@ class CatalogTableModel(QAbstractTableModel):
         self._decoded = {}
         self._sorted = None if title_order is None else (TITLE, title_order)
         self.endResetModel()
-        if len(self._rows) >= FREEZE_ROWS:
+        if len(self._rows) >= FREEZE_ROWS and gc.get_freeze_count() == 0:
             # 100k row objects make every full garbage collection a GUI stall of
             # 100+ ms; they are long-lived, so take them out of the collector's scans.
+            # Once, after collecting the young garbage: a cycle still waiting to be
+            # collected (a closed editor's values) must not be frozen with them.
+            gc.collect(1)
             gc.freeze()
 
     def clear(self) -> None:
