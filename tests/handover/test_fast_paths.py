@@ -247,3 +247,17 @@ def test_a_frozen_app_without_the_bundled_command_writes_the_pdf_itself(
     monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "executable", str(tmp_path / "sitebook-desktop"))
     assert pdf_process.child_command(tmp_path) is None
+
+
+def test_a_child_that_prints_something_else_counts_as_failed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Stray output instead of the report: the caller writes the files itself."""
+    snapshot = _snapshot(tmp_path)
+    root = tmp_path / "package"
+    root.mkdir()
+    stray = "import sys; sys.stdin.buffer.read(); print('not a report')"
+    monkeypatch.setattr(pdf_process, "child_command", lambda root: [sys.executable, "-c", stray])
+    job = pdf_process.start(snapshot, root, attachment_paths(snapshot))
+    assert job is not None
+    assert job.wait({}, None) is None

@@ -86,6 +86,15 @@ def hash_file(root: Path, relative: str, hashes: Hashes) -> None:
     hashes[relative] = {"sha256": digest.hexdigest(), "size": size}
 
 
+def _tar_program() -> str | None:
+    """The system's ``tar``: on Windows the one in System32 (``which`` searches the
+    current folder there first), elsewhere the first on ``PATH``."""
+    if os.name == "nt":
+        system = Path(os.environ.get("SYSTEMROOT", r"C:\Windows")) / "System32" / "tar.exe"
+        return str(system) if system.is_file() else None
+    return shutil.which("tar")
+
+
 def _header_base() -> bytes:
     header = bytearray(512)
     header[100:108] = b"0000644\0"  # mode
@@ -139,15 +148,17 @@ class FileWriter:
         self._tar = self._start_tar()
 
     def _start_tar(self) -> subprocess.Popen[bytes] | None:
-        program = shutil.which("tar")
+        program = _tar_program()
         if program is None:
             return None
+        env = {k: v for k, v in os.environ.items() if k != "TAR_OPTIONS"}  # GNU tar reads it
         try:
             process = subprocess.Popen(  # a fixed argument list, no shell
                 [program, "-x", "-m", "--no-same-owner", "-f", "-", "-C", self.root],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,  # its complaint is not needed: the fallback writes
+                env=env,
             )
         except OSError:
             return None

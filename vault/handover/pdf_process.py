@@ -113,15 +113,21 @@ class PdfJob:
         except BaseException:
             self.stop()
             raise
-        if self._output is None or self._process.returncode != 0:
+        report = None
+        if self._output is not None and self._process.returncode == 0:
+            try:
+                report = json.loads(self._output[0])
+                outcome = Outcome(int(report["pages"]), float(report["cpu"]))
+            except (ValueError, KeyError, TypeError):  # stray output: treat as a failure
+                report = None
+        if report is None:
             for name in WRITTEN:  # what the child left half-written
                 if (self.root / name).is_file():
                     (self.root / name).unlink()
             return None
-        report = json.loads(self._output[0])
         for name in WRITTEN:
             hash_file(self.root, name, hashes)
-        return Outcome(int(report["pages"]), float(report["cpu"]))
+        return outcome
 
     def stop(self) -> None:
         """End the child at once (cancel, or the export failed elsewhere)."""
@@ -150,6 +156,7 @@ def start(snapshot: Snapshot, root: Path, attachment_paths: dict[str, str]) -> P
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,  # field values never reach a log
             env=env,
+            cwd=top,  # ``-m`` puts the working folder first on sys.path: ours, not the user's
         )
     except OSError:
         return None
@@ -166,9 +173,9 @@ def child_command(root: Path) -> list[str] | None:
     if not sys.executable:
         return None
     if not getattr(sys, "frozen", False):
-        return [sys.executable, "-m", "vault.handover.pdf_process", str(root)]
+        return [sys.executable, "-m", "vault.handover.pdf_process", os.path.abspath(root)]
     cli = Path(sys.executable).with_name("sitebook.exe" if os.name == "nt" else "sitebook")
-    return [str(cli), CHILD_FLAG, str(root)] if cli.is_file() else None
+    return [str(cli), CHILD_FLAG, os.path.abspath(root)] if cli.is_file() else None
 
 
 def main(argv: list[str]) -> int:
