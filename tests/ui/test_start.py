@@ -307,3 +307,38 @@ def test_command_line_arguments() -> None:
     for bad in (["--demo", "x.sitebook"], ["a.sitebook", "--vault", "b.sitebook"]):
         with pytest.raises(SystemExit):
             parse_args(bad)
+
+
+def test_the_recent_list_is_not_queued_behind_busy_background_work(
+    qtbot, bare_window, small_vault
+) -> None:
+    """Every thread of the shared pool busy (an index build, a sync): the list is still written."""
+    import threading
+    import time
+
+    from PySide6.QtCore import QThreadPool
+
+    from ui.desktop import worker
+
+    win, start = bare_window, bare_window.start_control
+    dialogs.set_next_answer(str(small_vault.path))
+    start.screen.other_button.click()
+    unlock(qtbot, win, small_vault.passphrase)
+    start.wait_saved()
+    RecentVaults().path.unlink()
+    release = threading.Event()
+    busy = [
+        worker.run(lambda _c: release.wait(20), parent=win, on_success=lambda _r: None)
+        for _ in range(QThreadPool.globalInstance().maxThreadCount())
+    ]
+    try:
+        start.opened(win.vault)  # what unlocking does last
+        began = time.monotonic()
+        start.wait_saved()
+        assert time.monotonic() - began < 5
+        (entry,) = RecentVaults().entries()
+        assert entry.path == small_vault.path.resolve()
+    finally:
+        release.set()
+        for job in busy:
+            job.stop()

@@ -19,7 +19,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject, Qt, QThreadPool
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
@@ -47,6 +47,10 @@ class StartControl(QObject):
         self.create_kdf: KdfParams | None = None  # None: calibrate; tests set a cheap one
         self.wizard: CreateVaultWizard | None = None
         self.save_job: worker.Job | None = None  # the recent list being written
+        # A pool of its own: a write queued behind an index build or a sync in the
+        # shared pool would make opening the File menu wait for them.
+        self.save_pool = QThreadPool(self)
+        self.save_pool.setMaxThreadCount(1)
         self.screen = StartScreen(self.recent)
         self.screen.open_requested.connect(self.open_path)
         self.screen.create_requested.connect(self.new_vault)
@@ -145,7 +149,7 @@ class StartControl(QObject):
                 log.warning("recent-vaults list not saved: %s", type(exc).__name__)
 
         self.wait_saved()  # one writer at a time: the newest entry is written last
-        self.save_job = worker.run(save, parent=self)
+        self.save_job = worker.run(save, parent=self, pool=self.save_pool)
         self.vault_shown()
 
     def wait_saved(self) -> None:
