@@ -280,31 +280,33 @@ def peek(path: Path) -> Header | str:
     """
     try:
         with path.open("rb") as stream:
-            fixed = stream.read(_FIXED.size)
-            if len(fixed) < _FIXED.size:
-                return "the file is shorter than a header"
-            count = _FIXED.unpack_from(fixed)[-1]
-            if count > MAX_SCOPES:
-                return "its header is implausible"
-            parsed = read_header(fixed + stream.read(count * _SCOPE.size))
+            raw = _raw_header(stream)
     except FileNotFoundError:
         return "there is no snapshot"
     except OSError as exc:
         return f"the snapshot cannot be read ({exc.strerror})"
+    parsed = raw if isinstance(raw, str) else read_header(raw)
     return parsed if isinstance(parsed, str) else parsed[0]
 
 
-def _read(
-    stream: BinaryIO, vault_id: str, member_id: str, key_for: KeyFor
-) -> tuple[Plaintext, Header] | str:
-    size = os.fstat(stream.fileno()).st_size
+def _raw_header(stream: BinaryIO) -> bytes | str:
+    """The header's bytes (fixed part and scope list) read from ``stream``, or why not."""
     fixed = stream.read(_FIXED.size)
     if len(fixed) < _FIXED.size:
         return "the file is shorter than a header"
     count = _FIXED.unpack_from(fixed)[-1]
     if count > MAX_SCOPES:
         return "its header is implausible"
-    raw = fixed + stream.read(count * _SCOPE.size)
+    return fixed + stream.read(count * _SCOPE.size)
+
+
+def _read(
+    stream: BinaryIO, vault_id: str, member_id: str, key_for: KeyFor
+) -> tuple[Plaintext, Header] | str:
+    size = os.fstat(stream.fileno()).st_size
+    raw = _raw_header(stream)
+    if isinstance(raw, str):
+        return raw
     parsed = read_header(raw)
     if isinstance(parsed, str):
         return parsed
