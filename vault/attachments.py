@@ -252,15 +252,17 @@ def stream(
         raise damaged
 
 
-def write_atomically(chunks: Iterator[bytes], dest: Path) -> Path:
+def write_atomically(chunks: Iterator[bytes], dest: Path, *, mode: int = 0o666) -> Path:
     """Write chunks to ``dest`` via a temp file in the same folder, fsync and rename.
 
-    On any failure the temp file is removed and ``dest`` is left as it was.
+    ``mode`` is the new file's permission bits (less the umask). On any failure
+    the temp file is removed and ``dest`` is left as it was.
     """
     dest = Path(dest)
     tmp = dest.with_name(f".{dest.name}.{os.getpid()}.{new_id()[:8]}.part")
     try:
-        with tmp.open("xb") as handle:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        with os.fdopen(os.open(tmp, flags, mode), "wb") as handle:
             for chunk in chunks:
                 handle.write(chunk)
             handle.flush()

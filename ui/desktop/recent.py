@@ -20,10 +20,10 @@ import errno
 import json
 import logging
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ui.desktop import jsonfile
 from vault import paths
 
 log = logging.getLogger(__name__)
@@ -89,13 +89,7 @@ class RecentVaults:
     def load(self) -> None:
         """Read the file again; anything unreadable is left out."""
         self._entries = []
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            log.warning("recent-vaults list unreadable, starting empty: %s", type(exc).__name__)
-            return
+        data = jsonfile.load(self.path, "recent-vaults list unreadable, starting empty")
         items = data.get("vaults") if isinstance(data, dict) else None
         items = items if isinstance(items, list) else []
         for item in items:
@@ -157,20 +151,10 @@ class RecentVaults:
 
     def save(self) -> None:
         """Write the list atomically."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {
             "vaults": [
                 {"path": str(e.path), "last_opened": e.last_opened.isoformat()}
                 for e in self._entries
             ]
         }
-        fd, tmp = tempfile.mkstemp(prefix=".recent-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, indent=2)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        jsonfile.save(self.path, json.dumps(data, indent=2))

@@ -10,15 +10,11 @@ file, fsync, ``os.replace``). Nothing secret is ever stored here.
 from __future__ import annotations
 
 import json
-import logging
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ui.desktop import jsonfile
 from vault import paths
-
-log = logging.getLogger(__name__)
 
 FILE_NAME = "settings.json"
 
@@ -60,13 +56,7 @@ class Settings:
     def load(self) -> None:
         """Read the file; a missing or damaged file means every default."""
         self._values = {}
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return
-        except (OSError, ValueError) as exc:
-            log.warning("settings file unreadable, using defaults: %s", type(exc).__name__)
-            return
+        data = jsonfile.load(self.path, "settings file unreadable, using defaults")
         if isinstance(data, dict):
             for key, value in data.items():
                 if key in SETTINGS and self._valid(SETTINGS[key], value):
@@ -96,18 +86,7 @@ class Settings:
 
     def save(self) -> None:
         """Write every changed setting atomically."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self._values, indent=2, sort_keys=True)
-        fd, tmp = tempfile.mkstemp(prefix=".settings-", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(text)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        jsonfile.save(self.path, json.dumps(self._values, indent=2, sort_keys=True))
 
     # ------------------------------------------------------------------ recent vaults
 
