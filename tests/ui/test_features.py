@@ -160,8 +160,6 @@ def test_settings_defaults_bounds_and_file(tmp_path) -> None:
     again = Settings(tmp_path / "s.json")
     assert again.get("theme") == "system" and again.get("clipboard_seconds") == 20
     assert set(SETTINGS) >= {"clipboard_seconds", "idle_lock_minutes", "theme"}
-    settings.add_recent_vault(tmp_path / "a.sitebook")
-    assert settings.recent_vaults()[0].name == "a.sitebook"
 
 
 def test_settings_dialog_applies(qtbot, unlocked) -> None:

@@ -38,7 +38,6 @@ SETTINGS: dict[str, Setting] = {
         Setting("lock_on_screen_lock", True),
         Setting("theme", "system", choices=("system", "light", "dark")),
         Setting("search_delay_ms", 150, 0, 2000),
-        Setting("recent_vaults", ""),  # newline-separated paths, newest first
         Setting("sync_interval_minutes", 5, 0, 24 * 60),  # 0: only "Sync now"
     )
 }
@@ -87,20 +86,6 @@ class Settings:
     def save(self) -> None:
         """Write every changed setting atomically."""
         jsonfile.save(self.path, json.dumps(self._values, indent=2, sort_keys=True))
-
-    # ------------------------------------------------------------------ recent vaults
-
-    def recent_vaults(self) -> list[Path]:
-        """Vault files opened before, newest first."""
-        text = str(self.get("recent_vaults"))
-        return [Path(line) for line in text.splitlines() if line.strip()]
-
-    def add_recent_vault(self, path: Path, keep: int = 10) -> None:
-        """Put ``path`` first in the recent-vaults list and save."""
-        path = Path(path).resolve()
-        entries = [path, *(p for p in self.recent_vaults() if p != path)][:keep]
-        self.set("recent_vaults", "\n".join(str(p) for p in entries))
-        self.save()
 
 
 _shared: dict[str, Settings] = {}
