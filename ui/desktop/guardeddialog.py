@@ -7,15 +7,33 @@ window's close button all go through :meth:`GuardedDialog.reject`.
 from __future__ import annotations
 
 from PySide6.QtGui import QCloseEvent
-from PySide6.QtWidgets import QDialog
+from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel
 
 from ui.desktop import dialogs
+from ui.desktop.fieldinputs import ERROR_STYLE
 
 
 class GuardedDialog(QDialog):
     """Subclasses set ``_dirty`` and provide :meth:`save` and :meth:`unsaved_question`."""
 
     _dirty = False
+
+    def _make_save_bar(self, message_name: str) -> None:
+        """The form's error line (``self.message``) and its Save/Cancel buttons.
+
+        Sets ``self.message``, ``self.buttons`` and ``self.save_button``; Save
+        calls :meth:`save`, Cancel goes through the guard (:meth:`reject`).
+        """
+        self.message = QLabel()
+        self.message.setObjectName(message_name)
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.setWordWrap(True)
+        self.buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
+        )
+        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
+        self.buttons.accepted.connect(self.save)
+        self.buttons.rejected.connect(self.reject)
 
     def unsaved_question(self) -> str:
         """The question asked when closing with unsaved changes."""

@@ -22,7 +22,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QHeaderView,
@@ -151,16 +150,7 @@ class TemplateEditor(GuardedDialog):
             row_buttons.addWidget(button)
         row_buttons.addStretch(1)
 
-        self.message = QLabel()
-        self.message.setObjectName("templateMessage")
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.setWordWrap(True)
-        self.buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel
-        )
-        self.save_button = self.buttons.button(QDialogButtonBox.StandardButton.Save)
-        self.buttons.accepted.connect(self.save)
-        self.buttons.rejected.connect(self.reject)
+        self._make_save_bar("templateMessage")
 
         fields_label = QLabel(self.tr("&Fields (in the order forms show them):"))
         fields_label.setBuddy(self.table)
