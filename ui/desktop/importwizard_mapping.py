@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 
 from PySide6.QtCore import (
     QAbstractItemModel,
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import QComboBox, QStyledItemDelegate, QStyleOptionViewIt
 
 from importers import generic_csv
 from ui.desktop.signals import emit
+from ui.desktop.tablemodel import ListModel
 from vault.fields import SECRET_KINDS
 from vault.templates import Template
 
@@ -34,17 +34,19 @@ TARGET_ROLE = Qt.ItemDataRole.UserRole + 1
 MASK = "••••••"
 
 
-class MappingModel(QAbstractTableModel):
-    """Columns of a CSV, a sample value each, and the field each one goes to."""
+class MappingModel(ListModel):
+    """Columns of a CSV, a sample value each, and the field each one goes to.
+
+    One row per CSV column: ``_rows`` holds the column names.
+    """
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._columns: list[str] = []
+        super().__init__([self.tr("Column"), self.tr("First row"), self.tr("Goes to")], parent)
+        self._rows: list[str] = []
         self._samples: list[str] = []
         self._targets: list[str] = []
         self._choices: list[tuple[str, str]] = []
         self._secret: set[str] = set()
-        self._headers = [self.tr("Column"), self.tr("First row"), self.tr("Goes to")]
 
     def load(
         self,
@@ -55,11 +57,11 @@ class MappingModel(QAbstractTableModel):
     ) -> None:
         """Show ``header`` with the suggested mapping for ``record_type``."""
         self.beginResetModel()
-        self._columns = list(header)
+        self._rows = list(header)
         self._samples = [first_row.get(column, "") for column in header]
         self._set_type(record_type, templates)
-        suggested = generic_csv.suggest(self._columns, record_type, templates)
-        self._targets = [suggested[column] for column in self._columns]
+        suggested = generic_csv.suggest(self._rows, record_type, templates)
+        self._targets = [suggested[column] for column in self._rows]
         self.endResetModel()
 
     def set_record_type(self, record_type: str, templates: Mapping[str, Template]) -> None:
@@ -67,12 +69,10 @@ class MappingModel(QAbstractTableModel):
         self.beginResetModel()
         self._set_type(record_type, templates)
         valid = {target for target, _label in self._choices}
-        suggested = generic_csv.suggest(self._columns, record_type, templates)
+        suggested = generic_csv.suggest(self._rows, record_type, templates)
         self._targets = [
             target if target in valid or target.startswith(("custom:", "secret:")) else new
-            for target, new in zip(
-                self._targets, (suggested[c] for c in self._columns), strict=True
-            )
+            for target, new in zip(self._targets, (suggested[c] for c in self._rows), strict=True)
         ]
         self.endResetModel()
 
@@ -85,11 +85,11 @@ class MappingModel(QAbstractTableModel):
 
     def mapping(self) -> dict[str, str]:
         """Column header -> target, for every column."""
-        return dict(zip(self._columns, self._targets, strict=True))
+        return dict(zip(self._rows, self._targets, strict=True))
 
     def choices(self, row: int) -> list[tuple[str, str]]:
         """The (target, label) pairs row ``row`` may go to."""
-        column = self._columns[row]
+        column = self._rows[row]
         return [
             *self._choices,
             (f"custom:{column}", self.tr("Custom field “{name}”").format(name=column)),
@@ -108,19 +108,13 @@ class MappingModel(QAbstractTableModel):
 
     # ------------------------------------------------------------------ Qt model
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._columns)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else 3
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
-        if not index.isValid() or not 0 <= index.row() < len(self._columns):
+        if not index.isValid() or not 0 <= index.row() < len(self._rows):
             return None
         row, column = index.row(), index.column()
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole):
             if column == COLUMN:
-                return self._columns[row]
+                return self._rows[row]
             if column == SAMPLE:
                 sample = self._samples[row]
                 return MASK if sample and self.is_secret(row) else sample[:80]
@@ -149,13 +143,6 @@ class MappingModel(QAbstractTableModel):
         if index.column() == TARGET:
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> object:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self._headers[section] if 0 <= section < len(self._headers) else None
-        return None
 
 
 class TargetDelegate(QStyledItemDelegate):
