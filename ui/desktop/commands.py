@@ -17,6 +17,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu, QWidget
 
 from ui.desktop import dialogs
+from ui.desktop.actions import window_action
 from ui.desktop.palette import CommandPalette
 from ui.desktop.wipe import wipe
 from vault.errors import VaultError
@@ -58,11 +59,7 @@ class Commands(QObject):
         )
 
     def _action(self, text: str, keys: str, slot: object, *, locked_ok: bool = False) -> QAction:
-        action = QAction(text, self.w)
-        if keys:
-            action.setShortcut(QKeySequence(keys))
-        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
-        self.w.addAction(action)
+        action = window_action(self.w, text, keys, slot)  # type: ignore[arg-type]
         self.all.append(action)
         if not locked_ok:
             self.unlocked_only.append(action)

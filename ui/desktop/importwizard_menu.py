@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QAction, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QDialog, QMenu
+
+from ui.desktop.actions import window_action
 
 if TYPE_CHECKING:
     from ui.desktop.handoverwizard import HandoverWizard
@@ -38,15 +40,18 @@ class TransferMenu(QObject):
         super().__init__(window)
         self.w = window
         self.open: list[QDialog] = []
-        self.import_action = self._action(self.tr("&Import…"), "Ctrl+I", self.show_import)
-        self.handover_action = self._action(
-            self.tr("&Hand over client…"), "Ctrl+Shift+E", self.show_handover
+        self.import_action = window_action(window, self.tr("&Import…"), "Ctrl+I", self.show_import)
+        self.handover_action = window_action(
+            window, self.tr("&Hand over client…"), "Ctrl+Shift+E", self.show_handover
         )
-        self.verify_action = self._action(
-            self.tr("&Verify a handover package…"), "Ctrl+Shift+V", self.show_verify
+        self.verify_action = window_action(
+            window, self.tr("&Verify a handover package…"), "Ctrl+Shift+V", self.show_verify
         )
-        self.import_handover_action = self._action(
-            self.tr("Import a hand&over package…"), "Ctrl+Shift+I", self.show_import_handover
+        self.import_handover_action = window_action(
+            window,
+            self.tr("Import a hand&over package…"),
+            "Ctrl+Shift+I",
+            self.show_import_handover,
         )
         self.needs_keys = [self.import_action, self.handover_action, self.import_handover_action]
         window.unlocked.connect(lambda _vault: self.set_unlocked(True))
@@ -54,13 +59,6 @@ class TransferMenu(QObject):
         window.setAcceptDrops(True)
         window.installEventFilter(self)
         self.set_unlocked(window.is_unlocked)
-
-    def _action(self, text: str, keys: str, slot: object) -> QAction:
-        action = QAction(text, self.w)
-        action.setShortcut(QKeySequence(keys))
-        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
-        self.w.addAction(action)
-        return action
 
     def fill_menu(self, menu: QMenu) -> None:
         """Put the actions into the File menu."""

@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, QThreadPool
-from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from crypto.kdf import KdfParams
 from ui.desktop import dialogs, worker
+from ui.desktop.actions import window_action
 from ui.desktop.firstrun import demo_vault_path
 from ui.desktop.recent import FOUND, UNREACHABLE, RecentVaults
 from ui.desktop.start import StartScreen
@@ -56,19 +56,16 @@ class StartControl(QObject):
         self.screen.create_requested.connect(self.new_vault)
         self.screen.demo_requested.connect(self.open_demo)
 
-        self.open_action = self._action(self.tr("&Open vault…"), "Ctrl+O", self.open_other)
-        self.new_action = self._action(self.tr("&New vault…"), "Ctrl+Alt+N", self.new_vault)
-        self.close_action = self._action(self.tr("&Close vault"), "Ctrl+W", self.close_vault)
+        self.open_action = window_action(window, self.tr("&Open vault…"), "Ctrl+O", self.open_other)
+        self.new_action = window_action(
+            window, self.tr("&New vault…"), "Ctrl+Alt+N", self.new_vault
+        )
+        self.close_action = window_action(
+            window, self.tr("&Close vault"), "Ctrl+W", self.close_vault
+        )
         self.recent_menu = QMenu(self.tr("Open &recent"), window)
         self.recent_menu.setObjectName("recentMenu")
         self.recent_menu.aboutToShow.connect(self.fill_recent_menu)
-
-    def _action(self, text: str, keys: str, slot: object) -> QAction:
-        action = QAction(text, self.w)
-        action.setShortcut(QKeySequence(keys))
-        action.triggered.connect(lambda _checked=False: slot())  # type: ignore[operator]
-        self.w.addAction(action)
-        return action
 
     def fill_menu(self, menu: QMenu) -> None:
         """Put Open, New, Open recent and Close at the top of the File menu."""
