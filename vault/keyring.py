@@ -67,7 +67,13 @@ def grant_is_genuine(
     signature: bytes,
     signer_key: Callable[[str, str], bytes | None],
 ) -> bool:
-    """Whether a wrapped scope key was signed by its granter's verified key at that time."""
+    """Whether a wrapped scope key was signed by its granter's verified key at that time.
+
+    Columns of another storage class than a signed grant's (a retyped column)
+    make it not genuine, never an exception.
+    """
+    if not isinstance(granted_by, str) or not isinstance(created, str):
+        return False
     message = grant_message(
         vault_id, scope_id, key_version, member_id, granted_by, created, wrapped
     )
@@ -284,21 +290,16 @@ class Keyring:
         self._scope_keys[(scope_id, key_version)] = key
         genuine = False
         try:
-            granted_by, created = grant[1], grant[2]
-            genuine = (
-                isinstance(granted_by, str)
-                and isinstance(created, str)
-                and grant_is_genuine(
-                    self.vault_id,
-                    scope_id,
-                    key_version,
-                    self.member_id,
-                    granted_by,
-                    created,
-                    as_bytes(grant[0]),
-                    as_bytes(grant[3]),
-                    signer_key,
-                )
+            genuine = grant_is_genuine(
+                self.vault_id,
+                scope_id,
+                key_version,
+                self.member_id,
+                grant[1],  # type: ignore[arg-type]
+                grant[2],  # type: ignore[arg-type]
+                as_bytes(grant[0]),
+                as_bytes(grant[3]),
+                signer_key,
             )
         finally:  # a check that failed, or raised, leaves no key behind
             if not genuine:

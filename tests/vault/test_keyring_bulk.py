@@ -15,7 +15,7 @@ import pytest
 from crypto import aead, keys
 from vault import Vault
 from vault.errors import DamagedHeaderError
-from vault.keyring import grant_context
+from vault.keyring import grant_context, grant_is_genuine
 
 from .conftest import PASSPHRASE
 
@@ -151,3 +151,11 @@ def test_a_grant_check_that_cannot_run_leaves_no_key_behind(
             again.derived_key(victim, PURPOSE)
     finally:
         again.close()
+
+
+def test_a_grant_with_non_text_columns_is_not_genuine_for_every_caller() -> None:
+    """``sitebook check`` asks the same function: a retyped column is a problem, not a crash."""
+    for granted_by, created in ((1.5, "2026-01-01"), ("m" * 32, 1.5), (None, None)):
+        assert not grant_is_genuine(
+            "v" * 32, "s" * 32, 1, "m" * 32, granted_by, created, b"w", b"s", lambda *_: None
+        )
