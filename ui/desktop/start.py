@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QLabel,
     QPushButton,
     QTableView,
-    QVBoxLayout,
     QWidget,
 )
 
 from ui.desktop import dialogs, fonts
+from ui.desktop.card import card, centre
 from ui.desktop.recent import FOUND, UNREACHABLE, RecentVaults
 from ui.desktop.recentmodel import NAME, OPENED, PATH, RecentVaultsModel
 from ui.desktop.signals import emit
@@ -122,13 +122,7 @@ class StartScreen(QWidget):
         more.addWidget(self.other_button)
         more.addWidget(self.create_button)
 
-        card = QFrame()
-        card.setObjectName("startCard")
-        card.setFrameShape(QFrame.Shape.StyledPanel)
-        card.setMaximumWidth(860)
-        inner = QVBoxLayout(card)
-        inner.setContentsMargins(28, 24, 28, 24)
-        inner.setSpacing(12)
+        frame, inner = card("startCard", 860)
         inner.addWidget(title)
         inner.addWidget(subtitle)
         inner.addSpacing(6)
@@ -143,14 +137,7 @@ class StartScreen(QWidget):
         inner.addWidget(line)
         inner.addLayout(more)
 
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(card, 6)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(2)
+        centre(self, frame, 6)
         self.refresh()
 
     # ------------------------------------------------------------------ public API

@@ -16,17 +16,16 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QFormLayout,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
-    QVBoxLayout,
     QWidget,
 )
 
 from ui.desktop import fonts, worker
+from ui.desktop.card import card, centre
 from ui.desktop.signals import emit
 from ui.desktop.worker import JobControl
 from vault.errors import VaultError
@@ -104,13 +103,7 @@ class UnlockScreen(QWidget):
         buttons.addStretch(1)
         buttons.addWidget(self.button)
 
-        card = QFrame()
-        card.setObjectName("unlockCard")
-        card.setFrameShape(QFrame.Shape.StyledPanel)
-        card.setMaximumWidth(560)
-        inner = QVBoxLayout(card)
-        inner.setContentsMargins(28, 24, 28, 24)
-        inner.setSpacing(12)
+        frame, inner = card("unlockCard", 560)
         inner.addWidget(title)
         inner.addWidget(self.file_label)
         inner.addLayout(form)
@@ -119,14 +112,7 @@ class UnlockScreen(QWidget):
         inner.addLayout(buttons)
         inner.addWidget(self.hint)
 
-        outer = QVBoxLayout(self)
-        outer.addStretch(1)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(card, 3)
-        row.addStretch(1)
-        outer.addLayout(row)
-        outer.addStretch(2)
+        centre(self, frame, 3)
         self._mode_changed(False)
 
     # ------------------------------------------------------------------ public API
