@@ -143,6 +143,73 @@ def test_idle_lock(qtbot, unlocked) -> None:
     assert not unlocked.is_unlocked
 
 
+def _restarted(qtbot, idle, send) -> bool:
+    """True if ``send()`` (re)starts the idle countdown.
+
+    The countdown is stopped first: QTimer.remainingTime() does not change on a
+    restart until the event loop runs again, so it cannot tell.
+    """
+    idle.timer.stop()
+    send()
+    return idle.timer.isActive()
+
+
+def test_idle_countdown_restarts_on_input_to_any_top_level_window(qtbot, unlocked) -> None:
+    from PySide6.QtCore import QPoint
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QDialog
+
+    idle = unlocked.idle
+    window = unlocked.windowHandle()
+    assert not _restarted(qtbot, idle, lambda: None)  # the check can fail
+    assert _restarted(qtbot, idle, lambda: QTest.keyClick(window, Qt.Key.Key_Shift))
+    assert _restarted(qtbot, idle, lambda: QTest.mouseMove(window, QPoint(40, 40)))
+    dialog = QDialog(unlocked)  # its own platform window, found when it gains focus
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.activateWindow()
+    qtbot.waitUntil(lambda: dialog.windowHandle() is not None and dialog.isActiveWindow())
+    handle = dialog.windowHandle()
+    assert _restarted(qtbot, idle, lambda: QTest.keyClick(handle, Qt.Key.Key_Shift))
+    dialog.close()
+
+
+def test_idle_lock_runs_no_python_for_events_of_widgets(qtbot, small_vault, monkeypatch) -> None:
+    """Only input to top-level windows reaches the filter, not every widget's events.
+
+    A filter on the QApplication ran Python for every paint, timer and layout event,
+    and each call waited for the interpreter lock while a worker computed.
+    """
+    from PySide6.QtCore import QEvent
+    from PySide6.QtTest import QTest
+
+    from ui.desktop.idlelock import IdleLock
+
+    seen: list[str] = []
+    real = IdleLock.eventFilter
+
+    def spy(self, watched, event) -> bool:
+        seen.append(type(watched).__name__)
+        return real(self, watched, event)
+
+    monkeypatch.setattr(IdleLock, "eventFilter", spy)  # before the window: bindings cache it
+    from ui.desktop.mainwindow import MainWindow
+
+    window = MainWindow(small_vault.path)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    seen.clear()
+    table = window.browser.table
+    for kind in (QEvent.Type.UpdateRequest, QEvent.Type.LayoutRequest, QEvent.Type.Polish):
+        QApplication.sendEvent(table.viewport(), QEvent(kind))
+    table.viewport().repaint()
+    assert seen == []
+    QTest.keyClick(window.windowHandle(), Qt.Key.Key_Shift)
+    assert seen and set(seen) == {"QWindow"}  # the spy works
+    window.close()
+
+
 def test_screen_lock_locks(qtbot, unlocked) -> None:
     unlocked.idle.screen_locked(True)
     assert not unlocked.is_unlocked

@@ -121,10 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow(vault_path, demo=demo, demo_kdf=demo_kdf_params())
     window.show()
     window.start()
-    # macOS hands a double-clicked vault over as an event once the loop runs.
-    file_open = FileOpenFilter(app)
-    app.installEventFilter(file_open)
-    file_open.set_opener(window.start_control.open_path)
+    # macOS hands a double-clicked vault over as an event once the loop runs. Elsewhere
+    # the path comes on the command line, and a filter on the application would run
+    # Python for every event of every widget.
+    if sys.platform == "darwin":
+        file_open = FileOpenFilter(app)
+        app.installEventFilter(file_open)
+        file_open.set_opener(window.start_control.open_path)
     ticker = _stop_on_signals(window, app)
     status = app.exec()
     ticker.stop()
