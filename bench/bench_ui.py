@@ -76,9 +76,9 @@ def child(path: Path, started: float) -> None:
 
     index_ready = MainWindow._index_ready
 
-    def timed_index_ready(self: MainWindow, index: object) -> None:
+    def timed_index_ready(self: MainWindow, *args: object) -> None:
         mark("index")
-        index_ready(self, index)
+        index_ready(self, *args)  # type: ignore[arg-type]
         mark("tree")
 
     MainWindow._index_ready = timed_index_ready  # type: ignore[method-assign]

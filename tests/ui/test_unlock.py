@@ -58,6 +58,65 @@ def test_empty_passphrase_asks_without_deriving(qtbot, window) -> None:
     assert not screen.is_busy
 
 
+def test_the_browser_shows_at_once_and_fills_when_the_index_is_open(
+    qtbot, window, small_vault
+) -> None:
+    """The page is laid out and painted while the index opens, apart from the tree and list."""
+    seen: list[tuple[object, ...]] = []
+    browser = window.browser
+
+    def right_after_the_keys() -> None:  # runs after the window's own slot
+        seen.append(
+            (
+                window.stack.currentWidget() is browser,
+                browser.opening_bar.isVisible(),
+                browser.search.isEnabled(),
+                browser.count_label.text(),
+                browser.tree_model.rowCount(),
+                browser.table_model.rowCount(),
+                window.lock_action.isEnabled(),
+            )
+        )
+
+    window.unlock_screen.unlocked.connect(right_after_the_keys)
+    unlock(qtbot, window, small_vault.passphrase)
+    assert seen == [(True, True, False, "Opening the search index…", 0, 0, False)]
+    assert not browser.opening_bar.isVisible() and browser.search.isEnabled()
+    assert browser.tree_model.rowCount() > 1
+    assert browser.table_model.rowCount() == small_vault.records
+    assert browser.count_label.text() == f"{small_vault.records} records"
+    assert window.lock_action.isEnabled()
+
+
+def test_an_index_that_cannot_open_goes_back_to_the_unlock_screen(
+    qtbot, window, small_vault, monkeypatch
+) -> None:
+    """The message is inline on the unlock screen and the keys are dropped again.
+
+    The failure is injected at the search package's boundary: there is no honest
+    way to make a real index refuse to open (a damaged snapshot is rebuilt).
+    """
+    import search
+    from vault.errors import VaultError
+
+    def refuse(*_args: object, **_kwargs: object) -> object:
+        raise VaultError("The search index cannot be read.")
+
+    monkeypatch.setattr(search.SearchIndex, "open", refuse)
+    screen = window.unlock_screen
+    screen.passphrase.setText(small_vault.passphrase)
+    screen.button.click()
+    qtbot.waitUntil(lambda: screen.error.isVisible(), timeout=SIGNAL_TIMEOUT_MS)
+    assert screen.error.text() == "The search index cannot be read."
+    assert window.stack.currentWidget() is screen
+    assert not window.vault.is_unlocked
+    assert window.state_label.text() == "Locked"
+    assert window.browser.tree_model.rowCount() == 0
+    assert not window.browser.opening_bar.isVisible()
+    assert screen.button.isEnabled()
+    assert open_dialogs() == []
+
+
 def test_right_passphrase_unlocks_and_empties_the_field(qtbot, window, small_vault) -> None:
     unlock(qtbot, window, small_vault.passphrase)
     assert window.is_unlocked

@@ -14,15 +14,17 @@ again. :meth:`VaultBrowser.clear` empties every model and the view (on lock).
 from __future__ import annotations
 
 import html
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
-from PySide6.QtCore import QItemSelection, QModelIndex, Qt, Signal
+from PySide6.QtCore import QItemSelection, QModelIndex, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QSplitter,
     QTableView,
     QToolButton,
@@ -46,6 +48,7 @@ from ui.desktop.clientmodel import (
     SCOPE_ROLE,
     TYPE_ROLE,
     ClientTreeModel,
+    ScopeNode,
     build_nodes_from_counts,
 )
 from ui.desktop.recordmodel import RECORD_ID_ROLE
@@ -61,7 +64,10 @@ MAX_COLUMN_WIDTH = 220
 MAX_TITLE_WIDTH = 340
 MIN_TITLE_WIDTH = 160
 SYNC_ROWS = 5000  # lists up to this size are read on the GUI thread (a few ms)
-FIT_ROWS = 100  # columns fit the rows in view and the next ones, up to this many in all
+FIT_ROWS = 40  # columns fit the rows in view (about 30) and the next few, no more
+# A prepared list is shown this long after the tree: time for the tree's first paint and
+# for input events in between, so the two never hold the GUI thread in one stretch.
+LIST_AFTER_TREE_MS = 20
 
 SYNTAX_HELP = """<b>Search syntax</b><br>
 words — every word must match · <code>"exact phrase"</code><br>
@@ -69,6 +75,23 @@ words — every word must match · <code>"exact phrase"</code><br>
 <code>type:credential</code> <code>client:contoso</code> <code>tag:firewall</code><br>
 <code>NOT word</code>, <code>a OR b</code><br>
 Secrets are never searched."""
+
+
+@dataclass(frozen=True)
+class TreeNodes:
+    """The client tree's rows and every scope's name, read together."""
+
+    nodes: list[ScopeNode]
+    scope_names: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """What the browser shows first, read on the worker: the tree and the whole list."""
+
+    tree: TreeNodes
+    rows: list[ListRow]
+    order: Qt.SortOrder | None  # the title order of ``rows``; None: by date
 
 
 class VaultBrowser(QWidget):
@@ -88,6 +111,7 @@ class VaultBrowser(QWidget):
         self._pending_select: str | None = None
         self._expected = 0  # rows the tree says the selected scope holds
 
+        self._all_label = self.tr("All records")
         self.tree_model = ClientTreeModel(self)
         self.tree = QTreeView()
         self.tree.setObjectName("clientTree")
@@ -143,6 +167,11 @@ class VaultBrowser(QWidget):
         self.table.selectionModel().currentRowChanged.connect(self._record_selected)
         self.count_label = QLabel()
         self.count_label.setObjectName("recordCount")
+        self.opening_bar = QProgressBar()  # while the search index opens or is built
+        self.opening_bar.setObjectName("openingProgress")
+        self.opening_bar.setMaximumWidth(240)
+        self.opening_bar.setTextVisible(False)
+        self.opening_bar.setVisible(False)
 
         self.view = RecordView()
         self.view.setObjectName("recordView")
@@ -158,7 +187,10 @@ class VaultBrowser(QWidget):
         search_row.addWidget(self.help_button)
         column.addLayout(search_row)
         column.addWidget(self.table, 1)
-        column.addWidget(self.count_label)
+        status_row = QHBoxLayout()
+        status_row.addWidget(self.count_label, 1)
+        status_row.addWidget(self.opening_bar)
+        column.addLayout(status_row)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self.tree)
@@ -175,15 +207,88 @@ class VaultBrowser(QWidget):
 
     # ------------------------------------------------------------------ public API
 
-    def load(self, vault: Vault, index: object) -> int:
-        """Show an unlocked vault through its search index; return how many records it has."""
+    def show_opening(self, text: str) -> None:
+        """Show the empty page while the search index opens: ``text`` and a busy bar.
+
+        The window shows this page as soon as the keys are in, so laying it out and
+        painting it is done before the 1,000-client tree and the list arrive, never
+        in the same turn of the event loop.
+        """
+        self.clear()
+        self.search.setEnabled(False)
+        self.count_label.setText(text)
+        self.opening_bar.setRange(0, 0)
+        self.opening_bar.setVisible(True)
+
+    def show_progress(self, done: int, total: int) -> None:
+        """Move the busy bar while the index is built (``total`` 0: unknown)."""
+        self.opening_bar.setRange(0, max(total, 0))
+        if total:
+            self.opening_bar.setValue(min(done, total))
+
+    def tree_nodes(self, vault: Vault, index: object) -> TreeNodes:
+        """The tree's rows and the scope names, from the catalog (safe off the GUI thread)."""
+        clients = vault.clients()
+        internal = Client(vault.internal_scope_id, vault.scope_name(vault.internal_scope_id))
+        nodes = build_nodes_from_counts(
+            index.counts(),  # type: ignore[attr-defined]
+            clients,
+            internal,
+            vault.templates(),
+            self._all_label,
+        )
+        return TreeNodes(nodes, {c.id: c.name for c in [*clients, internal]})
+
+    def list_order(self) -> Qt.SortOrder | None:
+        """The title order the list is sorted in, or None for another column (GUI thread)."""
+        header = self.table.horizontalHeader()
+        return header.sortIndicatorOrder() if header.sortIndicatorSection() == TITLE else None
+
+    def prepare(self, vault: Vault, index: object, order: Qt.SortOrder | None) -> Prepared:
+        """What :meth:`load` shows first, read off the GUI thread: the tree and every record.
+
+        ``order`` is :meth:`list_order`, read on the GUI thread beforehand.
+        """
+        tree = self.tree_nodes(vault, index)
+        return Prepared(tree, read_list(index, None, None, order), order)
+
+    def load(
+        self,
+        vault: Vault,
+        index: object,
+        prepared: Prepared | None = None,
+        then: Callable[[], None] | None = None,
+    ) -> int:
+        """Show an unlocked vault through its search index; return how many records it has.
+
+        With ``prepared`` (:meth:`prepare`, read on the worker) the tree is filled now,
+        the list on a later turn of the event loop after the tree's first paint, and
+        ``then`` is called on the turn after that: at 100,000 records each step takes
+        the GUI thread 20–40 ms, too long together. Without it, both are read here (a
+        big list on the worker) and ``then`` is called on the next turn.
+        """
         self._vault = vault
         self.index = index
         self.runner.index = index
+        self.opening_bar.setVisible(False)
+        self.search.setEnabled(True)
         self.view.set_vault(vault, index)  # type: ignore[arg-type]
         self._scope = (None, None)
-        self.reload_tree()
-        self._fill_list()
+        self._apply_tree(prepared.tree if prepared else self.tree_nodes(vault, index))
+        after = then or (lambda: None)
+        if prepared is None:
+            self._fill_list()
+            QTimer.singleShot(1, self, after)
+        else:
+            self._list_generation += 1
+            generation = self._list_generation
+
+            def show() -> None:
+                if generation == self._list_generation:
+                    self._show_rows(prepared.rows, search=False, title_order=prepared.order)
+                QTimer.singleShot(1, self, after)
+
+            QTimer.singleShot(LIST_AFTER_TREE_MS, self, show)
         return int(self.tree_model.index_for("").data(COUNT_ROLE) or 0)
 
     def reload_tree(self) -> None:
@@ -191,16 +296,11 @@ class VaultBrowser(QWidget):
         vault, index = self._vault, self.index
         if vault is None or index is None:
             return
-        clients = vault.clients()
-        internal = Client(vault.internal_scope_id, vault.scope_name(vault.internal_scope_id))
-        self._scope_names = {c.id: c.name for c in [*clients, internal]}
-        nodes = build_nodes_from_counts(
-            index.counts(),  # type: ignore[attr-defined]
-            clients,
-            internal,
-            vault.templates(),
-            self.tr("All records"),
-        )
+        self._apply_tree(self.tree_nodes(vault, index))
+
+    def _apply_tree(self, tree: TreeNodes) -> None:
+        nodes = tree.nodes
+        self._scope_names = dict(tree.scope_names)
         scope, kind = self._scope
         blocker = self.tree.selectionModel().blockSignals(True)
         self.tree_model.set_nodes(nodes)
@@ -234,6 +334,8 @@ class VaultBrowser(QWidget):
         self.table_model.clear()
         self.view.set_vault(None)
         self.count_label.clear()
+        self.opening_bar.setVisible(False)
+        self.search.setEnabled(True)
 
     def focus_filter(self) -> None:
         """Put the cursor in the search field, its text selected."""
@@ -311,8 +413,7 @@ class VaultBrowser(QWidget):
             self._show_rows(rows, search=False)
             return
         self.count_label.setText(self.tr("Reading the list…"))
-        header = self.table.horizontalHeader()
-        order = header.sortIndicatorOrder() if header.sortIndicatorSection() == TITLE else None
+        order = self.list_order()
 
         def work(_control: JobControl) -> list[ListRow]:
             return read_list(index, scope, kind, order)  # in title order: no sort on the GUI
