@@ -14,7 +14,7 @@ from ui.desktop.recordeditor_tags import split_last
 from vault.vault import Vault
 
 pytestmark = [pytest.mark.timeout(90), OFFSCREEN_NOISE]
-KEEP_EDITING = 2
+DISCARD, KEEP_EDITING = 1, 2
 # Drop-downs pop up: the offscreen platform cannot raise them or grab the keyboard
 # for them (under xcb the same popups are silent).
 POPUP_NOISE = pytest.mark.qt_log_ignore(
@@ -71,6 +71,44 @@ def test_undo_steps_back_through_the_whole_form(qtbot, unlocked) -> None:
     editor.reject()
     assert not editor.isVisible()  # closed without asking
     assert unlocked.vault.get_record(record.id).title == start[0]
+
+
+def test_undo_puts_the_cursor_where_the_change_was(qtbot, unlocked) -> None:
+    editor, _record = _editor_for(unlocked, "configuration")
+    title = editor.title
+    title.setFocus()
+    title.setText("srv-file01 backup")
+    editor.undo.reset()
+    title.setCursorPosition(3)
+    qtbot.keyClicks(title, "XY")  # typed in the middle
+    assert title.text() == "srvXY-file01 backup"
+    title.setCursorPosition(len(title.text()))
+    editor.undo_action.trigger()
+    assert title.text() == "srv-file01 backup" and title.cursorPosition() == 3
+    editor.redo_action.trigger()
+    assert title.cursorPosition() == 5  # after "srvXY"
+    body = editor.inputs["notes"].editor  # the Markdown editor: a plain-text edit
+    body.setPlainText("line one\nline two")
+    editor.undo.reset()
+    cursor = body.textCursor()
+    cursor.setPosition(4)
+    body.setTextCursor(cursor)
+    qtbot.keyClicks(body, "s")
+    editor.undo_action.trigger()
+    assert body.toPlainText() == "line one\nline two" and body.textCursor().position() == 4
+    dialogs.set_next_answer(DISCARD)
+    editor.reject()
+
+
+def test_the_cursor_goes_to_the_end_of_the_change_in_utf16_units() -> None:
+    from ui.desktop.recordeditor_undo import _change_end
+
+    assert _change_end("srv-file01", "srvX-file01") == 4
+    assert _change_end("srvX-file01", "srv-file01") == 3
+    assert _change_end("aa", "aaa") == 3  # repeated letters: the end of the added one
+    assert _change_end("srv-01", "srv😀-01") == 5  # the emoji is two UTF-16 units in Qt
+    assert _change_end("😀x", "😀yx") == 3  # after the "y"
+    assert _change_end("", "new") == 3 and _change_end("old", "") == 0
 
 
 def test_undo_covers_relations_and_the_guard_still_asks(qtbot, unlocked) -> None:

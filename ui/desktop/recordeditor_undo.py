@@ -11,8 +11,10 @@ an undo or redo happens.
 
 Ctrl+Z and Ctrl+Shift+Z (and Ctrl+Y) typed into a line or text editor go to the
 form's stack, not the input's own (:meth:`FormUndo.take_keys`), so there is one
-history. Values live in memory only, like the inputs' own undo; :meth:`clear`
-forgets them (on lock and after saving a secret must not linger in a stack).
+history. After an undo or redo the cursor of the input that changed sits where
+the change was, as in a text editor, not at the end of the line. Values live in
+memory only, like the inputs' own undo; :meth:`clear` forgets them (on lock and
+after saving a secret must not linger in a stack).
 """
 
 from __future__ import annotations
@@ -80,6 +82,7 @@ class FormUndo(QObject):
         self._parts: dict[str, Part] = {}
         self._values: dict[str, Hashable] = {}
         self._applying = False
+        self._editors: list[QLineEdit | QPlainTextEdit] = []
 
     def track(
         self,
@@ -125,23 +128,30 @@ class FormUndo(QObject):
 
     def apply(self, part: Part, value: Hashable) -> None:
         """Show ``value`` in ``part`` without recording it as a new step."""
+        before = [(editor, _text(editor)) for editor in self._editors]
         self._applying = True
         try:
             part.write(value)
         finally:
             self._applying = False
         self._values[part.key] = part.read()
+        for editor, old in before:
+            new = _text(editor)
+            if new != old:
+                _put_cursor(editor, _change_end(old, new))
 
     def clear(self) -> None:
         """Forget every step and value (on lock: old secrets must not stay in the stack)."""
         self.stack.clear()
         self._values = {}
         self._parts = {}
+        self._editors = []
 
     def take_keys(self, widget: QWidget) -> None:
         """Send undo and redo keys typed into ``widget``'s text inputs to the form's stack."""
         for editor in [*widget.findChildren(QLineEdit), *widget.findChildren(QPlainTextEdit)]:
             editor.installEventFilter(self)
+            self._editors.append(editor)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Undo/redo keys in an input step through the whole form instead of the input."""
@@ -159,3 +169,28 @@ class FormUndo(QObject):
         if kind == QEvent.Type.KeyPress:
             step()
         return True
+
+
+def _text(editor: QLineEdit | QPlainTextEdit) -> str:
+    return editor.text() if isinstance(editor, QLineEdit) else editor.toPlainText()
+
+
+def _change_end(old: str, new: str) -> int:
+    """Where the change from ``old`` to ``new`` ends in ``new``, in Qt's UTF-16 positions."""
+    start = 0
+    limit = min(len(old), len(new))
+    while start < limit and old[start] == new[start]:
+        start += 1
+    tail = 0
+    while tail < limit - start and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return len(new[: len(new) - tail].encode("utf-16-le")) // 2
+
+
+def _put_cursor(editor: QLineEdit | QPlainTextEdit, position: int) -> None:
+    if isinstance(editor, QLineEdit):
+        editor.setCursorPosition(position)
+        return
+    cursor = editor.textCursor()
+    cursor.setPosition(position)
+    editor.setTextCursor(cursor)
