@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("mainWindow")
+        worker.share_with_the_gui()  # jobs hand the interpreter back within 1 ms
         self.vault_path = Path(vault_path) if vault_path is not None else None  # None: start page
         self.demo = demo
         self._demo_kdf = demo_kdf
