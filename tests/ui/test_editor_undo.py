@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import OFFSCREEN_NOISE, SIGNAL_TIMEOUT_MS, unlock
 from ui.desktop import dialogs
@@ -97,6 +99,43 @@ def test_undo_puts_the_cursor_where_the_change_was(qtbot, unlocked) -> None:
     editor.undo_action.trigger()
     assert body.toPlainText() == "line one\nline two" and body.textCursor().position() == 4
     dialogs.set_next_answer(DISCARD)
+    editor.reject()
+
+
+@POPUP_NOISE
+def test_the_right_click_undo_steps_through_the_whole_form(qtbot, unlocked) -> None:
+    editor, _record = _editor_for(unlocked, "configuration")
+    hostname = editor.inputs["hostname"]
+    start = (editor.title.text(), hostname.text())
+    qtbot.keyClicks(editor.title, "-a")
+    qtbot.keyClicks(hostname.line, "-b")
+    menu = editor.undo.context_menu(editor.title)  # right-click in the title, not the host
+    actions = {a.objectName(): a for a in menu.actions()}
+    assert actions["edit-undo"].isEnabled() and not actions["edit-redo"].isEnabled()
+    actions["edit-undo"].trigger()  # undoes the last change of the form: the hostname's
+    assert (editor.title.text(), hostname.text()) == (start[0] + "-a", start[1])
+    notes = editor.inputs["notes"].editor  # a plain-text edit: same menu items
+    menu = editor.undo.context_menu(notes)
+    actions = {a.objectName(): a for a in menu.actions()}
+    assert actions["edit-redo"].isEnabled()
+    actions["edit-redo"].trigger()
+    assert hostname.text() == start[1] + "-b"
+    menu = editor.undo.context_menu(editor.title)
+    {a.objectName(): a for a in menu.actions()}["edit-undo"].trigger()
+
+    def choose_undo() -> None:  # in the menu a real right click opens
+        popup = QApplication.activePopupWidget()
+        assert popup is not None
+        {a.objectName(): a for a in popup.actions()}["edit-undo"].trigger()
+        popup.close()
+
+    QTimer.singleShot(50, choose_undo)
+    at = QPoint(5, 5)
+    where = editor.title.mapToGlobal(at)
+    right_click = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, where)
+    QApplication.sendEvent(editor.title, right_click)
+    assert (editor.title.text(), hostname.text()) == start
+    assert not editor.dirty
     editor.reject()
 
 

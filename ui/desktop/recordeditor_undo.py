@@ -11,8 +11,10 @@ an undo or redo happens.
 
 Ctrl+Z and Ctrl+Shift+Z (and Ctrl+Y) typed into a line or text editor go to the
 form's stack, not the input's own (:meth:`FormUndo.take_keys`), so there is one
-history. After an undo or redo the cursor of the input that changed sits where
-the change was, as in a text editor, not at the end of the line. Values live in
+history; so do the Undo and Redo of an input's right-click menu
+(:meth:`FormUndo.context_menu`). After an undo or redo the cursor of the input
+that changed sits where the change was, as in a text editor, not at the end of
+the line. Values live in
 memory only, like the inputs' own undo; :meth:`clear` forgets them (on lock and
 after saving a secret must not linger in a stack).
 """
@@ -23,8 +25,8 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QObject
-from PySide6.QtGui import QKeyEvent, QKeySequence, QUndoCommand, QUndoStack
-from PySide6.QtWidgets import QLineEdit, QPlainTextEdit, QWidget
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence, QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QLineEdit, QMenu, QPlainTextEdit, QWidget
 
 _MERGE_ID = 4242
 """Every merging command has this id; :meth:`FieldChange.mergeWith` compares the parts."""
@@ -151,11 +153,35 @@ class FormUndo(QObject):
         """Send undo and redo keys typed into ``widget``'s text inputs to the form's stack."""
         for editor in [*widget.findChildren(QLineEdit), *widget.findChildren(QPlainTextEdit)]:
             editor.installEventFilter(self)
+            if isinstance(editor, QPlainTextEdit):  # its right clicks arrive at the viewport
+                editor.viewport().installEventFilter(self)
             self._editors.append(editor)
 
+    def context_menu(self, editor: QLineEdit | QPlainTextEdit) -> QMenu:
+        """``editor``'s own right-click menu, its Undo and Redo stepping through the form."""
+        menu = editor.createStandardContextMenu()
+        steps = {
+            "edit-undo": (self.stack.undo, self.stack.canUndo()),
+            "edit-redo": (self.stack.redo, self.stack.canRedo()),
+        }
+        for action in menu.actions():
+            step = steps.get(action.objectName())
+            if step is not None:
+                action.triggered.disconnect()  # the input's own history
+                action.triggered.connect(step[0])
+                action.setEnabled(step[1])
+        return menu
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Undo/redo keys in an input step through the whole form instead of the input."""
+        """Undo/redo keys and menu items in an input step through the whole form."""
         kind = event.type()
+        if kind == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
+            editor = watched if isinstance(watched, QLineEdit) else watched.parent()
+            if isinstance(editor, (QLineEdit, QPlainTextEdit)):
+                menu = self.context_menu(editor)
+                menu.exec(event.globalPos())
+                menu.deleteLater()
+                return True
         if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
             return super().eventFilter(watched, event)
         assert isinstance(event, QKeyEvent)
