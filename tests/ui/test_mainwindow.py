@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from tests.ui.conftest import OFFSCREEN_NOISE, open_dialogs, unlock
+from ui.desktop.browser import LIST_AFTER_TREE_MS
 from ui.desktop.clientmodel import COUNT_ROLE, SCOPE_ROLE, TYPE_ROLE
 from ui.desktop.recordhtml import MASK
 from ui.desktop.recordmodel import RECORD_ID_ROLE
@@ -206,6 +207,23 @@ def test_search_as_you_type_narrows_the_list_and_ctrl_f_focuses_it(qtbot, unlock
     with qtbot.waitSignal(browser.list_loaded, timeout=10_000):
         browser.filter.clear()
     assert browser.proxy.rowCount() == total
+
+
+def test_a_list_still_on_its_way_never_replaces_search_hits(qtbot, unlocked) -> None:
+    """The list read with the index arrives later than a quick search's hits: it is dropped."""
+    browser = unlocked.browser
+    vault, index = unlocked.vault, unlocked.index
+    title = browser.proxy.index(0, 0).data()
+    total = browser.proxy.rowCount()
+    prepared = browser.prepare(vault, index, browser.list_order())  # the whole list
+    browser.runner.set_delay(0)
+    browser.load(vault, index, prepared)  # the list comes LIST_AFTER_TREE_MS from now
+    with qtbot.waitSignal(browser.list_loaded, timeout=10_000):
+        browser.search.setText(f'"{title}"')
+    assert 0 < browser.proxy.rowCount() < total  # the hits came first
+    qtbot.wait(LIST_AFTER_TREE_MS * 5)
+    assert 0 < browser.proxy.rowCount() < total  # and stay
+    assert "match" in browser.table_model.column_keys()
 
 
 def test_search_finds_nothing_for_a_secret(qtbot, unlocked, small_vault) -> None:

@@ -472,6 +472,7 @@ class VaultBrowser(QWidget):
             self._fill_list()
             return
         scope, _kind = self._scope
+        self._list_generation += 1  # a catalog list still being read must not replace hits
         self.count_label.setText(self.tr("Searching…"))
         self.runner.request(text, None if scope is None else [scope])
 
