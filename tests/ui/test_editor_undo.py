@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from PySide6.QtCore import QPoint, Qt, QTimer
+from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QContextMenuEvent
 from PySide6.QtWidgets import QApplication
 
@@ -122,21 +122,47 @@ def test_the_right_click_undo_steps_through_the_whole_form(qtbot, unlocked) -> N
     assert hostname.text() == start[1] + "-b"
     menu = editor.undo.context_menu(editor.title)
     {a.objectName(): a for a in menu.actions()}["edit-undo"].trigger()
-
-    def choose_undo() -> None:  # in the menu a real right click opens
-        popup = QApplication.activePopupWidget()
-        assert popup is not None
-        {a.objectName(): a for a in popup.actions()}["edit-undo"].trigger()
-        popup.close()
-
-    QTimer.singleShot(50, choose_undo)
-    at = QPoint(5, 5)
-    where = editor.title.mapToGlobal(at)
-    right_click = QContextMenuEvent(QContextMenuEvent.Reason.Mouse, at, where)
-    QApplication.sendEvent(editor.title, right_click)
+    _open_menu(editor.title)  # the menu a real right click opens
+    _choose("edit-undo")
     assert (editor.title.text(), hostname.text()) == start
     assert not editor.dirty
     editor.reject()
+
+
+def _open_menu(widget, reason=QContextMenuEvent.Reason.Mouse) -> None:
+    at = QPoint(5, 5)
+    QApplication.sendEvent(widget, QContextMenuEvent(reason, at, widget.mapToGlobal(at)))
+
+
+def _choose(name: str) -> None:
+    popup = QApplication.activePopupWidget()
+    assert popup is not None
+    {a.objectName(): a for a in popup.actions()}[name].trigger()
+    popup.close()
+
+
+@POPUP_NOISE
+def test_the_menu_key_in_the_notes_uses_the_form_undo_too(qtbot, unlocked) -> None:
+    editor, _record = _editor_for(unlocked, "configuration")
+    notes = editor.inputs["notes"].editor
+    notes.setPlainText("x")
+    editor.undo.reset()
+    qtbot.keyClicks(editor.title, "-a")
+    _open_menu(notes, QContextMenuEvent.Reason.Keyboard)  # arrives at the edit, not its viewport
+    _choose("edit-undo")
+    assert notes.toPlainText() == "x" and not editor.title.text().endswith("-a")
+    dialogs.set_next_answer(DISCARD)  # the notes differ from the saved record
+    editor.reject()
+
+
+@POPUP_NOISE
+def test_locking_with_a_right_click_menu_open_closes_it_safely(qtbot, unlocked) -> None:
+    editor, _record = _editor_for(unlocked, "configuration")
+    _open_menu(editor.title)
+    assert QApplication.activePopupWidget() is not None
+    unlocked.lock()  # the idle lock or a screen lock, while the menu is open
+    qtbot.waitUntil(lambda: QApplication.activePopupWidget() is None, timeout=5000)
+    assert not unlocked.is_unlocked
 
 
 def test_the_cursor_goes_to_the_end_of_the_change_in_utf16_units() -> None:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import QLineEdit, QMenu, QPlainTextEdit, QWidget
 
@@ -176,11 +176,18 @@ class FormUndo(QObject):
         """Undo/redo keys and menu items in an input step through the whole form."""
         kind = event.type()
         if kind == QEvent.Type.ContextMenu and isinstance(event, QContextMenuEvent):
-            editor = watched if isinstance(watched, QLineEdit) else watched.parent()
-            if isinstance(editor, (QLineEdit, QPlainTextEdit)):
+            # A right click in a plain-text edit arrives at its viewport; the menu key
+            # and Shift+F10 at the edit itself.
+            editor = watched
+            if not isinstance(editor, QLineEdit | QPlainTextEdit):
+                editor = watched.parent()
+            if isinstance(editor, QLineEdit | QPlainTextEdit):
+                # popup(), not exec(): a lock while the menu is open deletes the form,
+                # the input and the menu, which must not happen inside a nested loop.
                 menu = self.context_menu(editor)
-                menu.exec(event.globalPos())
-                menu.deleteLater()
+                menu.setParent(editor, menu.windowFlags())
+                menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+                menu.popup(event.globalPos())
                 return True
         if kind not in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
             return super().eventFilter(watched, event)
