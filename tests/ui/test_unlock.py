@@ -117,6 +117,50 @@ def test_an_index_that_cannot_open_goes_back_to_the_unlock_screen(
     assert open_dialogs() == []
 
 
+def test_an_index_that_arrives_after_lock_is_closed_not_used(
+    qtbot, window, small_vault, monkeypatch
+) -> None:
+    """Lock while the index opens, unlock again: the first index, when it comes, is closed.
+
+    The first open is held back at the search package's boundary until the second
+    unlock is done; both indexes are real.
+    """
+    import threading
+
+    import search
+
+    real_open = search.SearchIndex.open
+    gate = threading.Event()
+    opened: list[object] = []
+
+    def first_one_late(*args: object, **kwargs: object) -> object:
+        index = real_open(*args, **kwargs)
+        opened.append(index)
+        if len(opened) == 1:
+            gate.wait(20)
+        return index
+
+    monkeypatch.setattr(search.SearchIndex, "open", first_one_late)
+    screen = window.unlock_screen
+    screen.passphrase.setText(small_vault.passphrase)
+    screen.button.click()
+    qtbot.waitUntil(lambda: len(opened) == 1, timeout=SIGNAL_TIMEOUT_MS)
+    window.lock()
+    assert window.stack.currentWidget() is screen
+    first_job = window.index_job
+    unlock(qtbot, window, small_vault.passphrase)
+    second = window.index
+    assert len(opened) == 2 and second is opened[1]
+    closed: list[object] = []
+    real_close = opened[0].close  # type: ignore[attr-defined]
+    opened[0].close = lambda **kw: (closed.append(kw), real_close(**kw))  # type: ignore[attr-defined]
+    gate.set()
+    qtbot.waitUntil(lambda: not first_job.running, timeout=SIGNAL_TIMEOUT_MS)
+    assert closed == [{"save": False}]
+    assert window.index is second and window.is_unlocked
+    assert window.browser.table_model.rowCount() == small_vault.records
+
+
 def test_right_passphrase_unlocks_and_empties_the_field(qtbot, window, small_vault) -> None:
     unlock(qtbot, window, small_vault.passphrase)
     assert window.is_unlocked

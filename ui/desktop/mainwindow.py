@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.vault: Vault | None = None
         self.index: object | None = None  # search.SearchIndex while unlocked
         self.index_job: worker.Job | None = None
+        self._opening: object | None = None  # names the current index job (see _unlocked)
         self.first_run: FirstRun | None = None
 
         self.welcome = WelcomePage()
@@ -266,6 +267,10 @@ class MainWindow(QMainWindow):
         self.state_label.setText(self.tr("Opening…"))
         browser = self.browser
         order = browser.list_order()
+        opening = self._opening = object()  # lock, or a later unlock, makes this job stale
+
+        def current() -> bool:
+            return self._opening is opening and self.vault is vault and vault.is_unlocked
 
         def work(control: JobControl) -> object:
             from search import SearchIndex  # here: importing it costs start-up ~80 ms
@@ -285,8 +290,15 @@ class MainWindow(QMainWindow):
                 index.close(save=False)
                 raise
 
+        def opened(result: tuple[object, Prepared]) -> None:
+            index, prepared = result
+            if current():
+                self._index_ready(vault, index, prepared)
+            else:  # locked (and perhaps unlocked again) meanwhile: a newer job counts
+                index.close(save=False)  # type: ignore[attr-defined]
+
         def failed(exc: VaultError) -> None:
-            if self.vault is not vault or not vault.is_unlocked:
+            if not current():
                 return  # locked or replaced meanwhile: nothing to say
             vault.lock()
             self.browser.clear()
@@ -295,12 +307,15 @@ class MainWindow(QMainWindow):
             self._show_locked()
 
         def crashed(exc: BaseException) -> None:
+            if not current():  # the keys went away under it (lock): not worth a report
+                log.info("index job stopped after lock: %s", type(exc).__name__)
+                return
             failed(VaultError(self.tr("The search index could not be opened.")))
             show_crash(exc, self)
 
         self.index_job = worker.run(
             work,
-            on_success=lambda opened: self._index_ready(vault, *opened),
+            on_success=opened,
             on_error=failed,
             on_crash=crashed,
             on_progress=self.browser.show_progress,
@@ -308,9 +323,6 @@ class MainWindow(QMainWindow):
         )
 
     def _index_ready(self, vault: Vault, index: object, prepared: Prepared) -> None:
-        if self.vault is not vault or not vault.is_unlocked:
-            index.close(save=False)  # type: ignore[attr-defined]
-            return
         self.index = index
         # The tree now; the list, then the sync status and recent list, on later turns of
         # the event loop, so no step holds the GUI thread long at 100,000 records.
@@ -363,6 +375,9 @@ class MainWindow(QMainWindow):
         self.start_control.lock()
         if not self.is_unlocked:
             return
+        # An index still opening is closed when it arrives. Not cancelled: a job that
+        # returns after a cancel has its result dropped, and an index must be closed.
+        self._opening = None
         self.save_timer.stop()
         self.sync.locked()
         self.transfers.close_all()  # cancels and waits for jobs that use the keys and index
