@@ -75,12 +75,13 @@ def test_the_browser_shows_at_once_and_fills_when_the_index_is_open(
                 browser.tree_model.rowCount(),
                 browser.table_model.rowCount(),
                 window.lock_action.isEnabled(),
+                "Select a record" in browser.view.html(),  # nothing to select yet
             )
         )
 
     window.unlock_screen.unlocked.connect(right_after_the_keys)
     unlock(qtbot, window, small_vault.passphrase)
-    assert seen == [(True, True, False, "Opening the search index…", 0, 0, False)]
+    assert seen == [(True, True, False, "Opening the search index…", 0, 0, False, False)]
     assert not browser.opening_bar.isVisible() and browser.search.isEnabled()
     assert browser.tree_model.rowCount() > 1
     assert browser.table_model.rowCount() == small_vault.records

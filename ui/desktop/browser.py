@@ -215,6 +215,7 @@ class VaultBrowser(QWidget):
         in the same turn of the event loop.
         """
         self.clear()
+        self.view.show_note("")  # not "Select a record": there is nothing to select yet
         self.search.setEnabled(False)
         self.count_label.setText(text)
         self.opening_bar.setRange(0, 0)

@@ -354,6 +354,11 @@ class RecordView(QWidget):
         )
         self._set_html(markup, keep_scroll)
 
+    def show_note(self, text: str) -> None:
+        """Show ``text`` where a record would be ('' leaves the pane empty)."""
+        self.clear()
+        self._placeholder(text)
+
     def _placeholder(self, text: str) -> None:
         self._set_html(f'<p align="center" class="meta"><br><br>{escape(text)}</p>')
 
