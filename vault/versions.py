@@ -220,6 +220,10 @@ def seal_version(
     )
 
 
+SIGNATURE = 9
+"""Where the signature sits in a row of ``VersionRow.COLUMNS``."""
+
+
 def seal_values(
     vault_id: str,
     record: Record,
@@ -240,6 +244,41 @@ def seal_values(
     For batches that insert the values straight away (no VersionRow built per row);
     ``salt`` is the body's 32 random hex digits when the batch drew them in bulk.
     """
+    row, signed = seal_unsigned(
+        vault_id,
+        record,
+        number=number,
+        vid=vid,
+        parent_vid=parent_vid,
+        key=key,
+        key_version=key_version,
+        author=author,
+        created=created,
+        merge_vid=merge_vid,
+        salt=salt,
+    )
+    return with_signature(row, signer.sign(signed))
+
+
+def seal_unsigned(
+    vault_id: str,
+    record: Record,
+    *,
+    number: int,
+    vid: str,
+    parent_vid: str | None,
+    key: bytes,
+    key_version: int,
+    author: str,
+    created: str,
+    merge_vid: str | None = None,
+    salt: str | None = None,
+) -> tuple[tuple, bytes]:
+    """:func:`seal_values` but not signed: the row (None for the signature) and what to sign.
+
+    For batches that sign all their versions at once (:meth:`keys.MemberKeys.sign_many`);
+    :func:`with_signature` completes the row.
+    """
     body = body_of(record)
     body["salt"] = os.urandom(16).hex() if salt is None else salt
     plain = dump(body)
@@ -247,10 +286,7 @@ def seal_values(
     sealed = aead.seal(
         key, plain, aad(vault_id, record.scope_id, record_id, vid, number, key_version)
     )
-    signature = signer.sign(
-        _signed(vault_id, record_id, vid, number, author, created, parent_vid, merge_vid, plain)
-    )
-    return (
+    row = (
         record_id,
         number,
         vid,
@@ -260,9 +296,17 @@ def seal_values(
         author,
         created,
         sealed,
-        signature,
+        None,
         merge_vid,
     )
+    return row, _signed(
+        vault_id, record_id, vid, number, author, created, parent_vid, merge_vid, plain
+    )
+
+
+def with_signature(row: tuple, signature: bytes) -> tuple:
+    """A row from :func:`seal_unsigned` with its signature in place."""
+    return (*row[:SIGNATURE], signature, *row[SIGNATURE + 1 :])
 
 
 def open_version(vault_id: str, row: VersionRow, key: bytes, author_public: bytes | None) -> Record:

@@ -286,3 +286,37 @@ def test_equal() -> None:
     assert keys.equal(b"same", b"same")
     assert not keys.equal(b"same", b"sama")
     assert not keys.equal(b"same", b"same!")
+
+
+@pytest.mark.parametrize("count", [0, 1, keys.PARALLEL_SIGNING_FROM - 1, 1001])
+def test_sign_many_is_sign_of_each_in_order(count: int) -> None:
+    """Ed25519 is deterministic: the batch must be exactly the one-by-one signatures."""
+    member = MemberKeys.generate()
+    messages = [f"version {i}".encode() * (1 + i % 7) for i in range(count)]
+    batch = member.sign_many(messages)
+    assert batch == [member.sign(m) for m in messages]
+    public = member.signing.public_key()
+    for message, signature in zip(messages, batch, strict=True):
+        public.verify(signature, message)
+
+
+def test_sign_many_uses_a_second_thread_for_long_lists() -> None:
+    import threading
+
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    real = MemberKeys.generate()
+    threads: set[str] = set()
+
+    class Watched:  # the real key, with a note of which thread signs
+        def sign(self, message: bytes) -> bytes:
+            threads.add(threading.current_thread().name)
+            return real.signing.sign(message)
+
+    member = MemberKeys(real.exchange, Watched())  # type: ignore[arg-type]
+    member.sign_many([b"x"] * (keys.PARALLEL_SIGNING_FROM - 1))
+    assert threads == {threading.current_thread().name}  # short: this thread only
+    member.sign_many([b"x"] * keys.PARALLEL_SIGNING_FROM)
+    if keys._signing_thread() is not None:  # a machine with one core signs alone
+        assert len(threads) == 2 and any(t.startswith("sitebook-sign") for t in threads)
+    assert isinstance(real.signing, ed25519.Ed25519PrivateKey)
