@@ -203,47 +203,6 @@ def seal_version(
     merge_vid: str | None = None,
 ) -> VersionRow:
     """Encrypt and sign ``record`` as version ``number``."""
-    return VersionRow(
-        *seal_values(
-            vault_id,
-            record,
-            number=number,
-            vid=vid,
-            parent_vid=parent_vid,
-            key=key,
-            key_version=key_version,
-            signer=signer,
-            author=author,
-            created=created,
-            merge_vid=merge_vid,
-        )
-    )
-
-
-SIGNATURE = 9
-"""Where the signature sits in a row of ``VersionRow.COLUMNS``."""
-
-
-def seal_values(
-    vault_id: str,
-    record: Record,
-    *,
-    number: int,
-    vid: str,
-    parent_vid: str | None,
-    key: bytes,
-    key_version: int,
-    signer: keys.MemberKeys,
-    author: str,
-    created: str,
-    merge_vid: str | None = None,
-    salt: str | None = None,
-) -> tuple:
-    """:func:`seal_version` as the row's values in ``VersionRow.COLUMNS`` order.
-
-    For batches that insert the values straight away (no VersionRow built per row);
-    ``salt`` is the body's 32 random hex digits when the batch drew them in bulk.
-    """
     row, signed = seal_unsigned(
         vault_id,
         record,
@@ -255,9 +214,12 @@ def seal_values(
         author=author,
         created=created,
         merge_vid=merge_vid,
-        salt=salt,
     )
-    return with_signature(row, signer.sign(signed))
+    return VersionRow(*with_signature(row, signer.sign(signed)))
+
+
+SIGNATURE = 9
+"""Where the signature sits in a row of ``VersionRow.COLUMNS``."""
 
 
 def seal_unsigned(
@@ -274,10 +236,13 @@ def seal_unsigned(
     merge_vid: str | None = None,
     salt: str | None = None,
 ) -> tuple[tuple, bytes]:
-    """:func:`seal_values` but not signed: the row (None for the signature) and what to sign.
+    """Encrypt ``record`` as version ``number``: its row values and the bytes to sign.
 
-    For batches that sign all their versions at once (:meth:`keys.MemberKeys.sign_many`);
-    :func:`with_signature` completes the row.
+    The row is in ``VersionRow.COLUMNS`` order with None for the signature, which
+    :func:`with_signature` puts in. Batches insert the values straight away (no
+    VersionRow per row) and sign all their versions at once
+    (:meth:`keys.MemberKeys.sign_many`); ``salt`` is the body's 32 random hex
+    digits when the batch drew them in bulk.
     """
     body = body_of(record)
     body["salt"] = os.urandom(16).hex() if salt is None else salt
