@@ -192,3 +192,48 @@ def test_no_canary_reaches_the_disk(
     assert not any(v in caplog.text for v in plain.values())
     # The scanner itself is not blind: the exported attachment holds its canary.
     assert scan([attachment_bytes], [out]) == [(attachment_bytes, str(out))]
+
+
+def test_no_canary_reaches_the_disk_through_a_batch_import(
+    tmp_path: Path, sitebook_dirs, fast_kdf: KdfParams, logfile: Path, caplog
+) -> None:
+    """Imports write through the batch writer (sealed first, signed on two threads)."""
+    import csv
+
+    from crypto.keys import PARALLEL_SIGNING_FROM
+    from importers import import_file
+
+    caplog.set_level(logging.DEBUG)
+    path = tmp_path / "vault" / "imported.sitebook"
+    path.parent.mkdir()
+    vault, _key = Vault.create(
+        path, name="Plain", owner="Plain", passphrase="plain passphrase", kdf_params=fast_kdf
+    )
+    vault.add_client("Contoso")
+    planted = [mark("ititle"), mark("iuser"), mark("ipassword"), mark("inote")]
+    title, user, password, note = planted
+    source = tmp_path / "export" / "chrome.csv"  # the input holds them, of course
+    source.parent.mkdir()
+    with source.open("w", newline="", encoding="utf-8") as out:
+        rows = csv.writer(out)
+        rows.writerow(["name", "url", "username", "password", "note"])
+        for n in range(PARALLEL_SIGNING_FROM * 2):  # enough to sign on two threads
+            url = f"https://host{n}.example/"
+            rows.writerow([f"{title} {n}", url, f"{user}{n}", f"{password}{n}", f"{note}\n{n}"])
+    report = import_file(vault, source, client="Contoso")
+    assert report.created == PARALLEL_SIGNING_FROM * 2
+
+    live = files_under([tmp_path], exclude=[source])
+    assert any(p.name.endswith("-wal") for p in live), "scan must cover the live WAL"
+    assert scan(planted, live) == []
+    vault.close()
+    reopened = Vault.open(path)
+    reopened.unlock("plain passphrase")
+    shown = reopened.get_record(report.record_ids[0])
+    assert shown.title.startswith(title) and shown.fields["password"].startswith(password)
+    reopened.close()
+    files = files_under([tmp_path], exclude=[source])
+    assert path in files and logfile in files
+    assert scan(planted, files) == []
+    assert not any(v in caplog.text for v in planted)
+    assert len(scan(planted, [source])) == len(planted)  # the scanner is not blind
