@@ -257,16 +257,15 @@ class VaultBrowser(QWidget):
         self,
         vault: Vault,
         index: object,
-        prepared: Prepared | None = None,
+        prepared: Prepared,
         then: Callable[[], None] | None = None,
     ) -> int:
         """Show an unlocked vault through its search index; return how many records it has.
 
-        With ``prepared`` (:meth:`prepare`, read on the worker) the tree is filled now,
+        ``prepared`` is :meth:`prepare`, read on the worker. The tree is filled now,
         the list on a later turn of the event loop after the tree's first paint, and
         ``then`` is called on the turn after that: at 100,000 records each step takes
-        the GUI thread 20–40 ms, too long together. Without it, both are read here (a
-        big list on the worker) and ``then`` is called on the next turn.
+        the GUI thread 20–40 ms, too long together.
         """
         self._vault = vault
         self.index = index
@@ -275,21 +274,17 @@ class VaultBrowser(QWidget):
         self.search.setEnabled(True)
         self.view.set_vault(vault, index)  # type: ignore[arg-type]
         self._scope = (None, None)
-        self._apply_tree(prepared.tree if prepared else self.tree_nodes(vault, index))
-        after = then or (lambda: None)
-        if prepared is None:
-            self._fill_list()
-            QTimer.singleShot(1, self, after)
-        else:
-            self._list_generation += 1
-            generation = self._list_generation
+        self._apply_tree(prepared.tree)
+        self._list_generation += 1
+        generation = self._list_generation
 
-            def show() -> None:
-                if generation == self._list_generation:
-                    self._show_rows(prepared.rows, search=False, title_order=prepared.order)
-                QTimer.singleShot(1, self, after)
+        def show() -> None:
+            if generation == self._list_generation:
+                self._show_rows(prepared.rows, search=False, title_order=prepared.order)
+            if then is not None:
+                QTimer.singleShot(1, self, then)
 
-            QTimer.singleShot(LIST_AFTER_TREE_MS, self, show)
+        QTimer.singleShot(LIST_AFTER_TREE_MS, self, show)
         return int(self.tree_model.index_for("").data(COUNT_ROLE) or 0)
 
     def reload_tree(self) -> None:
