@@ -218,7 +218,7 @@ def seal_version(
     return VersionRow(*with_signature(row, signer.sign(signed)))
 
 
-SIGNATURE = 9
+SIGNATURE = VersionRow.COLUMNS.split(", ").index("signature")
 """Where the signature sits in a row of ``VersionRow.COLUMNS``."""
 
 

@@ -14,9 +14,8 @@ form's stack, not the input's own (:meth:`FormUndo.take_keys`), so there is one
 history; so do the Undo and Redo of an input's right-click menu
 (:meth:`FormUndo.context_menu`). After an undo or redo the cursor of the input
 that changed sits where the change was, as in a text editor, not at the end of
-the line. Values live in
-memory only, like the inputs' own undo; :meth:`clear` forgets them (on lock and
-after saving a secret must not linger in a stack).
+the line. Values live in memory only, like the inputs' own undo; :meth:`clear`
+forgets them (on lock and after saving a secret must not linger in a stack).
 """
 
 from __future__ import annotations
