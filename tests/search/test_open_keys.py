@@ -7,7 +7,6 @@ planted grant must still keep that snapshot from being used.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,10 +14,10 @@ import pytest
 from crypto import aead, keys
 from search import SearchIndex, snapshot
 from search.index import PURPOSE
+from tests.vault.grants import plant_grant
 from vault import Vault
 from vault.codec import ctx
 from vault.errors import DamagedHeaderError
-from vault.keyring import grant_context
 from vault.model import Client
 
 from .conftest import PASSPHRASE
@@ -35,28 +34,6 @@ def _cold(path: Path) -> Vault:
     vault = Vault.open(path)
     vault.unlock(PASSPHRASE)
     return vault
-
-
-def _plant(path: Path, vault_id: str, scope_id: str, chosen: bytes | None = None) -> int:
-    """Replace the member's grant of ``scope_id`` by a key of an attacker's choosing.
-
-    Anyone who can write the file can: wrapping needs only the member's public key.
-    Returns the key version.
-    """
-    with sqlite3.connect(path) as conn:
-        member_id, version = conn.execute(
-            "SELECT k.member_id, k.key_version FROM scope_keys k JOIN scopes s "
-            "ON s.id = k.scope_id AND s.key_version = k.key_version WHERE k.scope_id = ?",
-            (scope_id,),
-        ).fetchone()
-        (public,) = conn.execute(
-            "SELECT exchange_public FROM members WHERE id = ?", (member_id,)
-        ).fetchone()
-        context = grant_context(vault_id, scope_id, version, member_id)
-        wrapped = keys.wrap_for(public, chosen or aead.new_key(), context)
-        conn.execute("UPDATE scope_keys SET wrapped = ? WHERE scope_id = ?", (wrapped, scope_id))
-    conn.close()
-    return int(version)
 
 
 def test_a_cold_open_loads_the_snapshot_and_runs_the_callers_work_once(
@@ -106,7 +83,7 @@ def test_a_planted_grant_keeps_the_snapshot_from_being_used(
     vault_id = vault.vault_id
     _saved(vault, contoso, fabrikam)
     vault.close()
-    _plant(vault_path, vault_id, fabrikam.id)
+    plant_grant(vault_path, vault_id, fabrikam.id)
     cold = _cold(vault_path)
     try:
         assert fabrikam.id not in cold.derived_keys([fabrikam.id], "search-index")
@@ -132,7 +109,7 @@ def test_a_snapshot_made_with_a_planted_key_is_never_loaded(
     index.close(save=False)
     vault.close()
     chosen = aead.new_key()
-    version = _plant(vault_path, vault_id, fabrikam.id, chosen)
+    version = plant_grant(vault_path, vault_id, fabrikam.id, chosen)
     info = ctx("derived-key", vault_id, fabrikam.id, version, PURPOSE)
     forged = {**genuine, fabrikam.id: (version, keys.derive_subkey(chosen, info))}
     scopes = [(s, v, k) for s, (v, k) in forged.items()]

@@ -41,6 +41,26 @@ def make_rows(n: int, type_: str = "configuration", scopes: int = 3) -> list[Lis
     ]
 
 
+def catalog_view(qtbot, *, sorting: bool = False, shown: bool = False):
+    """(model, proxy, view): the record model behind its proxy in a table, as the browser has.
+
+    ``shown``: sized 900×700 and on screen (for what painting and scrolling do).
+    """
+    from PySide6.QtWidgets import QTableView
+
+    model = CatalogTableModel()
+    proxy = CatalogProxy()
+    proxy.setSourceModel(model)
+    view = QTableView()
+    qtbot.addWidget(view)
+    view.setModel(proxy)
+    view.setSortingEnabled(sorting)
+    if shown:
+        view.resize(900, 700)
+        view.show()
+    return model, proxy, view
+
+
 def test_model_passes_qtmodeltester(qtmodeltester) -> None:
     model = CatalogTableModel()
     qtmodeltester.check(model)
@@ -66,15 +86,7 @@ def test_columns_follow_the_type_and_never_show_secrets() -> None:
 
 
 def test_sort_through_the_proxy_keeps_the_selection(qtbot) -> None:
-    from PySide6.QtWidgets import QTableView
-
-    model = CatalogTableModel()
-    proxy = CatalogProxy()
-    proxy.setSourceModel(model)
-    view = QTableView()
-    qtbot.addWidget(view)
-    view.setModel(proxy)
-    view.setSortingEnabled(True)
+    model, proxy, view = catalog_view(qtbot, sorting=True)
     model.set_rows(make_rows(200), BUILTIN_TEMPLATES, {})
     view.setCurrentIndex(proxy.index(17, 0))
     chosen = view.currentIndex().data(RECORD_ID_ROLE)

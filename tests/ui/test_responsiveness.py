@@ -38,11 +38,10 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QTableView
 
 from tests.ui.conftest import OFFSCREEN_NOISE, SIGNAL_TIMEOUT_MS, unlock
-from tests.ui.test_catalogmodel import make_rows
+from tests.ui.test_catalogmodel import catalog_view, make_rows
 from ui.desktop.catalogmodel import (
     RELEASE_EVERY_MS,
     TITLE,
-    CatalogProxy,
     CatalogTableModel,
     rows_from_list,
     sort_by_title,
@@ -149,14 +148,7 @@ def test_unlock_decrypts_only_the_record_shown(qtbot, window, small_vault) -> No
 
 
 def test_scrolling_100k_rows_never_blocks(qtbot) -> None:
-    model = CatalogTableModel()
-    proxy = CatalogProxy()
-    proxy.setSourceModel(model)
-    view = QTableView()
-    qtbot.addWidget(view)
-    view.setModel(proxy)
-    view.resize(900, 700)
-    view.show()
+    model, _proxy, view = catalog_view(qtbot, shown=True)
     model.set_rows(make_rows(100_000), BUILTIN_TEMPLATES, {"scope0": "A"})
     bar = view.verticalScrollBar()
     qtbot.wait(50)
@@ -198,15 +190,7 @@ def test_a_search_replacing_100k_rows_frees_them_a_chunk_at_a_time(qtbot) -> Non
 
 
 def test_sorting_100k_rows_by_any_column_runs_off_the_gui_thread(qtbot) -> None:
-    model = CatalogTableModel()
-    proxy = CatalogProxy()
-    proxy.setSourceModel(model)
-    view = QTableView()
-    qtbot.addWidget(view)
-    view.setModel(proxy)
-    view.setSortingEnabled(True)
-    view.resize(900, 700)
-    view.show()
+    model, proxy, view = catalog_view(qtbot, sorting=True, shown=True)
     model.set_rows(make_rows(100_000), BUILTIN_TEMPLATES, {"scope0": "A", "scope1": "B"})
     qtbot.wait(50)
     view.selectRow(40)

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from crypto import aead, keys
 from vault import Vault
 from vault.errors import DamagedHeaderError
-from vault.keyring import grant_context, grant_is_genuine
+from vault.keyring import grant_is_genuine
 
 from .conftest import PASSPHRASE
+from .grants import current_grant, plant_grant, replace_wrapped
 
 PURPOSE = "search-index"
 
@@ -60,41 +60,10 @@ def test_only_the_scopes_asked_for_are_opened(vault: Vault, vault_path: Path) ->
         again.close()
 
 
-def _grant(path: Path, scope_id: str) -> tuple[str, int, bytes, bytes]:
-    """(member id, key version, member's exchange public key, wrapped) of a current grant."""
-    with sqlite3.connect(path) as conn:
-        member_id, version, wrapped = conn.execute(
-            "SELECT k.member_id, k.key_version, k.wrapped FROM scope_keys k JOIN scopes s "
-            "ON s.id = k.scope_id AND s.key_version = k.key_version WHERE k.scope_id = ?",
-            (scope_id,),
-        ).fetchone()
-        (public,) = conn.execute(
-            "SELECT exchange_public FROM members WHERE id = ?", (member_id,)
-        ).fetchone()
-    return member_id, version, public, wrapped
-
-
-def _replace_wrapped(path: Path, scope_id: str, wrapped: bytes) -> None:
-    with sqlite3.connect(path) as conn:
-        conn.execute("UPDATE scope_keys SET wrapped = ? WHERE scope_id = ?", (wrapped, scope_id))
-    conn.close()
-
-
-def _planted(path: Path, scope_id: str, vault_id: str) -> None:
-    """Wrap a key of an attacker's choosing for the member (anyone can: the key is public)."""
-    member_id, version, public, _ = _grant(path, scope_id)
-    chosen = aead.new_key()
-    _replace_wrapped(
-        path,
-        scope_id,
-        keys.wrap_for(public, chosen, grant_context(vault_id, scope_id, version, member_id)),
-    )
-
-
 def _flipped(path: Path, scope_id: str) -> None:
-    wrapped = bytearray(_grant(path, scope_id)[3])
+    wrapped = bytearray(current_grant(path, scope_id)[3])
     wrapped[-1] ^= 0x01
-    _replace_wrapped(path, scope_id, bytes(wrapped))
+    replace_wrapped(path, scope_id, bytes(wrapped))
 
 
 @pytest.mark.parametrize("damage", ["planted", "flipped"])
@@ -105,7 +74,7 @@ def test_a_planted_or_damaged_grant_is_left_out_and_not_remembered(
     clients = _three_clients(vault)
     victim = clients[1]
     if damage == "planted":
-        _planted(vault_path, victim, vault_id)
+        plant_grant(vault_path, vault_id, victim)
     else:
         _flipped(vault_path, victim)
     again = _cold(vault_path)
@@ -131,11 +100,11 @@ def test_a_grant_check_that_cannot_run_leaves_no_key_behind(
     vault_id = vault.vault_id
     clients = _three_clients(vault)
     victim = clients[0]
-    _planted(vault_path, victim, vault_id)
+    plant_grant(vault_path, vault_id, victim)
     again = _cold(vault_path)
     try:
         ring = again._ring()
-        member_id, version, _, wrapped = _grant(vault_path, victim)
+        member_id, version, _, wrapped = current_grant(vault_path, victim)
         key = ring._unwrap(victim, version, wrapped)
         with sqlite3.connect(vault_path) as conn:
             granted_by, signature = conn.execute(
