@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QWizard
+from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
+from bench.bench_import import generate
 from tests.ui.conftest import OFFSCREEN_NOISE, SIGNAL_TIMEOUT_MS, unlock
 from ui.desktop.importwizard import MAPPING, RUN, SOURCE, SUMMARY, TARGET, ImportWizard
 from ui.desktop.importwizard_mapping import MASK, SAMPLE, MappingModel
 from ui.desktop.importwizard_mapping import TARGET as TARGET_COLUMN
+from ui.desktop.importwizard_parts import attachments_note
 from ui.desktop.importwizard_preview import NEW
 from vault.templates import BUILTIN_TEMPLATES
 
@@ -288,6 +290,36 @@ def test_a_file_dropped_on_the_window_opens_the_wizard(qtbot, unlocked, tmp_path
     assert wizard.path == path
     wait_detected(qtbot, wizard, "csv")
     wizard.reject()
+
+
+def test_one_record_with_one_attachment_is_counted_in_the_singular(
+    qtbot, unlocked, tmp_path: Path
+) -> None:
+    path = tmp_path / "one.xml"
+    generate(path, 1)  # its one entry carries one attachment
+    wizard = unlocked.transfers.show_import(path)
+    wait_detected(qtbot, wizard, "keepass-xml")
+    wizard.next()
+    wait_page(qtbot, wizard, TARGET)
+    choose_client(wizard, unlocked.vault.clients()[0].name)
+    wait_preview(qtbot, wizard)
+    assert wizard.target.headline.text().endswith("0 skipped; 1 attachment.")
+    wizard.next()
+    wait_page(qtbot, wizard, SUMMARY)
+    headline = wizard.summary.headline.text()
+    assert headline.startswith("Imported 1 record from one.xml (keepass-xml) into ")
+    assert headline.endswith("0 unchanged; 1 attachment.")
+    wizard.reject()
+
+
+def test_a_headline_names_attachments_only_when_there_are_some(qtbot) -> None:
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    assert [attachments_note(widget, n) for n in (0, 1, 2)] == [
+        "",
+        "; 1 attachment",
+        "; 2 attachments",
+    ]
 
 
 def test_import_needs_an_unlocked_vault(window) -> None:

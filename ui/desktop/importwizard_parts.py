@@ -214,6 +214,18 @@ def fit_columns(view: QAbstractItemView, stretch: int) -> None:
     header.setStretchLastSection(False)
 
 
+def attachments_note(widget: QWidget, count: int) -> str:
+    """ "; 1 attachment" or "; N attachments" after a headline's counts; nothing for none.
+
+    English only needs two forms, and no translations ship yet; Qt's ``%n``
+    plurals would show "attachment(s)" without a loaded translation."""
+    if count == 0:
+        return ""
+    if count == 1:
+        return widget.tr("; 1 attachment")
+    return widget.tr("; {count} attachments").format(count=count)
+
+
 def emit_complete(page: QWizardPage) -> None:
     """Tell the wizard that ``page``'s Next button may have changed."""
     emit(page.completeChanged)

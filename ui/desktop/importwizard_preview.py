@@ -28,7 +28,13 @@ from PySide6.QtWidgets import (
 
 from importers.apply import run_import
 from importers.base import ImportReport
-from ui.desktop.importwizard_parts import InlineMessage, JobLine, emit_complete, fit_columns
+from ui.desktop.importwizard_parts import (
+    InlineMessage,
+    JobLine,
+    attachments_note,
+    emit_complete,
+    fit_columns,
+)
 from ui.desktop.tablemodel import RowsModel, make_table
 from ui.desktop.worker import JobControl
 from vault.errors import CancelledError, VaultError
@@ -184,13 +190,13 @@ class TargetPage(QWizardPage):
         self.headline.setText(
             self.tr(
                 "{new} new, {updated} updated, {unchanged} already in the vault unchanged, "
-                "{skipped} skipped; {attachments} attachments."
+                "{skipped} skipped{attachments}."
             ).format(
                 new=report.created,
                 updated=report.updated,
                 unchanged=report.unchanged,
                 skipped=len(report.skipped),
-                attachments=report.attachments,
+                attachments=attachments_note(self, report.attachments),
             )
         )
         self.groups.setText(self._groups_text(report))

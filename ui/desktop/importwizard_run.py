@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from importers.base import ImportReport
-from ui.desktop.importwizard_parts import InlineMessage, JobPage, fit_columns
+from ui.desktop.importwizard_parts import InlineMessage, JobPage, attachments_note, fit_columns
 from ui.desktop.tablemodel import RowsModel, make_table
 from vault.errors import VaultError
 
@@ -96,11 +96,19 @@ class SummaryPage(QWizardPage):
         if report is None:
             return
         path = self.w.path
-        self.headline.setText(
+        headline = (
             self.tr(
+                "Imported 1 record from {file} ({format}) into {target}: {new} new, "
+                "{updated} updated, {unchanged} unchanged{attachments}."
+            )
+            if report.imported == 1
+            else self.tr(
                 "Imported {n} records from {file} ({format}) into {target}: {new} new, "
-                "{updated} updated, {unchanged} unchanged; {attachments} attachments."
-            ).format(
+                "{updated} updated, {unchanged} unchanged{attachments}."
+            )
+        )
+        self.headline.setText(
+            headline.format(
                 n=report.imported,
                 file=path.name if path else "",
                 format=report.format,
@@ -108,7 +116,7 @@ class SummaryPage(QWizardPage):
                 new=report.created,
                 updated=report.updated,
                 unchanged=report.unchanged,
-                attachments=report.attachments,
+                attachments=attachments_note(self, report.attachments),
             )
         )
         names = {t.id: t.name for t in self.w.templates.values()}
