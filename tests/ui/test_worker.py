@@ -8,7 +8,8 @@ import time
 import weakref
 
 import pytest
-from PySide6.QtCore import QThread
+import shiboken6
+from PySide6.QtCore import QObject, QThread
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.conftest import OFFSCREEN_NOISE
@@ -195,3 +196,42 @@ def test_stop_gives_up_after_its_timeout(qtbot) -> None:
     assert job.running
     with qtbot.waitSignal(job.finished, timeout=TIMEOUT_MS):
         release.set()
+
+
+def test_a_job_whose_window_closed_meanwhile_ends_quietly(qtbot) -> None:
+    """A wizard closed while its job runs deletes the job with it: no error, no crash."""
+    owner = QObject()
+    waiting, release = threading.Event(), threading.Event()
+    reports: list[str] = []
+
+    def work(control: worker.JobControl) -> str:
+        waiting.set()
+        release.wait(10)
+        try:
+            control.progress(1, 2)
+        except CancelledError:
+            reports.append("cancelled")
+            raise
+        return "result"
+
+    job = worker.Job(work, parent=owner)
+    job.succeeded.connect(lambda _value: pytest.fail("nobody may receive the result"))
+    job.start()
+    assert waiting.wait(5)
+    shiboken6.delete(owner)  # takes the job with it, as closing a wizard does
+    release.set()
+    qtbot.waitUntil(lambda: job._returned.is_set(), timeout=TIMEOUT_MS)
+    qtbot.wait(50)  # anything the pool thread queued arrives now
+    assert reports == ["cancelled"]
+    assert job not in worker._RUNNING
+
+    # the same when the job ends without reporting progress after the window closed
+    owner = QObject()
+    release.clear()
+    job = worker.Job(lambda control: release.wait(10), parent=owner)
+    job.start()
+    shiboken6.delete(owner)
+    release.set()
+    qtbot.waitUntil(lambda: job._returned.is_set(), timeout=TIMEOUT_MS)
+    qtbot.wait(50)
+    assert job not in worker._RUNNING

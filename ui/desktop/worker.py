@@ -73,13 +73,25 @@ class JobControl:
     def progress(self, done: int, total: int) -> None:
         """Report ``done`` of ``total`` (total 0: unknown); raise CancelledError if cancelled."""
         self.check()
-        emit(self._job._progressed, int(done), int(total))
+        self._send("_progressed", int(done), int(total))
 
     def stage(self, text: str) -> None:
         """Name what the job does now (already translated); progress restarts as unknown."""
         self.check()
-        emit(self._job._staged, text)
-        emit(self._job._progressed, 0, 0)
+        self._send("_staged", text)
+        self._send("_progressed", 0, 0)
+
+    def _send(self, name: str, *args: object) -> None:
+        """Emit one of the job's signals; if the job is gone, the work is cancelled.
+
+        A job is deleted with its parent (a wizard or dialog closed while the job
+        runs): nobody is left to show its progress or take its result.
+        """
+        try:
+            emit(getattr(self._job, name), *args)
+        except RuntimeError:  # "Signal source has been deleted"
+            self._cancel.set()
+            raise CancelledError() from None
 
 
 class Job(QObject):
@@ -162,6 +174,9 @@ class Job(QObject):
             outcome = (_FAILED, CancelledError())
         try:
             emit(self._done, *outcome)
+        except RuntimeError:  # deleted with its parent while it ran: nobody to deliver to
+            _RUNNING.discard(self)
+            log.info("a background job ended after its window was closed")
         finally:
             self._returned.set()
 
