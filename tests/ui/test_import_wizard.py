@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from bench.bench_import import generate
 from tests.ui.conftest import OFFSCREEN_NOISE, SIGNAL_TIMEOUT_MS, unlock
+from ui.desktop import worker
 from ui.desktop.importwizard import MAPPING, RUN, SOURCE, SUMMARY, TARGET, ImportWizard
 from ui.desktop.importwizard_mapping import MASK, SAMPLE, MappingModel
 from ui.desktop.importwizard_mapping import TARGET as TARGET_COLUMN
@@ -310,6 +311,12 @@ def test_one_record_with_one_attachment_is_counted_in_the_singular(
     assert headline.startswith("Imported 1 record from one.xml (keepass-xml) into ")
     assert headline.endswith("0 unchanged; 1 attachment.")
     wizard.reject()
+    # the status bar counts the new record too, not only the tree
+    total = len(unlocked.vault.list_records())
+    qtbot.waitUntil(
+        lambda: unlocked.state_label.text() == f"Unlocked — {total} records",
+        timeout=SIGNAL_TIMEOUT_MS,
+    )
 
 
 def test_a_headline_names_attachments_only_when_there_are_some(qtbot) -> None:
@@ -361,7 +368,7 @@ def _crash_dialogs() -> list:
 
 
 def test_locking_during_a_running_import_rolls_it_back_without_a_crash(
-    qtbot, unlocked, small_vault, tmp_path: Path, caplog
+    qtbot, unlocked, small_vault, tmp_path: Path, caplog, monkeypatch
 ) -> None:
     caplog.set_level(logging.INFO)
     vault = unlocked.vault
@@ -380,6 +387,17 @@ def test_locking_during_a_running_import_rolls_it_back_without_a_crash(
     closed: list[int] = []
     wizard.finished.connect(closed.append)
     seen: list[int] = []
+    report = worker.JobControl.progress
+
+    def held(control: worker.JobControl, done: int, total: int) -> None:
+        # On a busy machine the worker could finish all 1,500 before the GUI thread
+        # runs again: the import waits here, mid-way, until the lock cancels it.
+        report(control, done, total)
+        if total >= 1500 and done >= 100:
+            control._cancel.wait(SIGNAL_TIMEOUT_MS / 1000)
+            control.check()
+
+    monkeypatch.setattr(worker.JobControl, "progress", held)
     wizard.next()
     job = wizard.run_page.job_line.job
     job.progressed.connect(lambda done, _total: seen.append(done))

@@ -99,6 +99,7 @@ class VaultBrowser(QWidget):
 
     message = Signal(str)
     list_loaded = Signal(int)  # rows now in the list (catalog or search results)
+    total_changed = Signal(int)  # records in the vault, each time the tree is filled
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -307,6 +308,7 @@ class VaultBrowser(QWidget):
             self.tree.setCurrentIndex(found)
             self._expected = int(found.data(COUNT_ROLE) or 0)
         self.tree.selectionModel().blockSignals(blocker)
+        emit(self.total_changed, nodes[0].count if nodes else 0)
 
     def refresh(self, select: str | None = None) -> None:
         """Re-read the tree and the list after a change (and select ``select``)."""

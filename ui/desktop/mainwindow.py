@@ -121,6 +121,7 @@ class MainWindow(QMainWindow):
         self.unlock_screen.unlocked.connect(self._unlocked)
         self.browser = VaultBrowser()
         self.browser.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.browser.total_changed.connect(self._show_total)
         self.stack = QStackedWidget()
         for page in (self.welcome, self.unlock_screen, self.browser):
             self.stack.addWidget(page)
@@ -337,6 +338,19 @@ class MainWindow(QMainWindow):
 
     def _show_state(self, vault: Vault, count: int) -> None:
         """The status bar, title and actions of an unlocked vault."""
+        self._show_total(count)
+        self.setWindowTitle(self.tr("{name} — Sitebook").format(name=vault.name))
+        self.lock_action.setEnabled(True)
+        self.find_action.setEnabled(True)
+        self.commands.set_unlocked(True)
+        self.screens.set_unlocked(True)
+
+    def _show_total(self, count: int) -> None:
+        """ "Unlocked — N records" in the status bar, after unlocking and after every
+        change that refills the tree (an import, a new or deleted record, a sync)."""
+        vault = self.vault
+        if vault is None or not vault.is_unlocked:
+            return
         state = (
             self.tr("Unlocked — 1 record")
             if count == 1
@@ -347,11 +361,6 @@ class MainWindow(QMainWindow):
                 "{state} — read-only: copy the vault to a writable folder to change it"
             ).format(state=state)
         self.state_label.setText(state)
-        self.setWindowTitle(self.tr("{name} — Sitebook").format(name=vault.name))
-        self.lock_action.setEnabled(True)
-        self.find_action.setEnabled(True)
-        self.commands.set_unlocked(True)
-        self.screens.set_unlocked(True)
 
     def _finish_unlock(self, vault: Vault, index: object) -> None:
         if not self._still_open(vault, index):
