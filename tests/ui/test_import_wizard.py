@@ -310,6 +310,7 @@ def test_one_record_with_one_attachment_is_counted_in_the_singular(
     headline = wizard.summary.headline.text()
     assert headline.startswith("Imported 1 record from one.xml (keepass-xml) into ")
     assert headline.endswith("0 unchanged; 1 attachment.")
+    assert not wizard.summary.skipped_view.isVisibleTo(wizard)  # nothing was skipped
     wizard.reject()
     # the status bar counts the new record too, not only the tree
     total = len(unlocked.vault.list_records())
@@ -317,6 +318,26 @@ def test_one_record_with_one_attachment_is_counted_in_the_singular(
         lambda: unlocked.state_label.text() == f"Unlocked — {total} records",
         timeout=SIGNAL_TIMEOUT_MS,
     )
+
+
+def test_the_summary_lists_what_was_skipped(qtbot, unlocked, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text("Name,Type,Login\nPrinter 0,credential,u\nWarp core,spaceship,u2\n")
+    wizard = unlocked.transfers.show_import(path)
+    wait_detected(qtbot, wizard, "csv")
+    wizard.next()
+    wait_page(qtbot, wizard, MAPPING)
+    wizard.next()
+    wait_page(qtbot, wizard, TARGET)
+    choose_client(wizard, unlocked.vault.clients()[0].name)
+    wait_preview(qtbot, wizard)
+    wizard.next()
+    wait_page(qtbot, wizard, SUMMARY)
+    assert wizard.summary.skipped_view.isVisibleTo(wizard)
+    assert wizard.summary.skipped.rowCount() == 1
+    reason = wizard.summary.skipped.index(0, 1).data()
+    assert reason == "unknown record type 'spaceship'"
+    wizard.reject()
 
 
 def test_a_headline_names_attachments_only_when_there_are_some(qtbot) -> None:

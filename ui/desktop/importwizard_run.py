@@ -85,7 +85,8 @@ class SummaryPage(QWizardPage):
         layout = QVBoxLayout(self)
         layout.addWidget(self.headline)
         layout.addWidget(self.types_view, 2)
-        layout.addWidget(QLabel(self.tr("Skipped:")))
+        self.skipped_label = QLabel(self.tr("Skipped:"))
+        layout.addWidget(self.skipped_label)
         layout.addWidget(self.skipped_view, 2)
         layout.addWidget(QLabel(self.tr("Warnings:")))
         layout.addWidget(self.warnings, 1)
@@ -125,6 +126,8 @@ class SummaryPage(QWizardPage):
         rows += [(self.tr("New record type"), names.get(t, t)) for t in report.templates]
         self.types.set_rows(rows)
         self.skipped.set_rows([(s.item, s.reason) for s in report.skipped])
+        for widget in (self.skipped_label, self.skipped_view):  # an empty table says nothing
+            widget.setVisible(bool(report.skipped))
         lines = list(report.warnings)
         if report.unmapped:
             lines.append(
