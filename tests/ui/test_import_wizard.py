@@ -82,6 +82,17 @@ def wait_preview(qtbot, wizard: ImportWizard) -> None:
     qtbot.waitUntil(lambda: wizard.target.isComplete(), timeout=SIGNAL_TIMEOUT_MS)
 
 
+def csv_at_target(qtbot, window, path: Path) -> ImportWizard:
+    """The wizard on ``path`` (a CSV), past the mapping as proposed, on the target page."""
+    wizard = window.transfers.show_import(path)
+    wait_detected(qtbot, wizard, "csv")
+    wizard.next()
+    wait_page(qtbot, wizard, MAPPING)
+    wizard.next()
+    wait_page(qtbot, wizard, TARGET)
+    return wizard
+
+
 def choose_client(wizard: ImportWizard, name: str) -> None:
     combo = wizard.target.client
     combo.setCurrentIndex(combo.findText(name))
@@ -197,12 +208,7 @@ def test_cancel_mid_import_leaves_nothing(qtbot, unlocked, tmp_path: Path) -> No
     path = write_csv(tmp_path / "many.csv", 1500)
     before = len(vault.list_records())
     clients = [c.name for c in vault.clients()]
-    wizard = unlocked.transfers.show_import(path)
-    wait_detected(qtbot, wizard, "csv")
-    wizard.next()
-    wait_page(qtbot, wizard, MAPPING)
-    wizard.next()
-    wait_page(qtbot, wizard, TARGET)
+    wizard = csv_at_target(qtbot, unlocked, path)
     combo = wizard.target.client
     combo.setCurrentIndex(combo.findData(NEW))
     wizard.target.new_name.setText("Half Imported Ltd")
@@ -323,12 +329,7 @@ def test_one_record_with_one_attachment_is_counted_in_the_singular(
 def test_the_summary_lists_what_was_skipped(qtbot, unlocked, tmp_path: Path) -> None:
     path = tmp_path / "mixed.csv"
     path.write_text("Name,Type,Login\nPrinter 0,credential,u\nWarp core,spaceship,u2\n")
-    wizard = unlocked.transfers.show_import(path)
-    wait_detected(qtbot, wizard, "csv")
-    wizard.next()
-    wait_page(qtbot, wizard, MAPPING)
-    wizard.next()
-    wait_page(qtbot, wizard, TARGET)
+    wizard = csv_at_target(qtbot, unlocked, path)
     choose_client(wizard, unlocked.vault.clients()[0].name)
     wait_preview(qtbot, wizard)
     wizard.next()
@@ -395,12 +396,7 @@ def test_locking_during_a_running_import_rolls_it_back_without_a_crash(
     vault = unlocked.vault
     before = len(vault.list_records())
     clients = [c.name for c in vault.clients()]
-    wizard = unlocked.transfers.show_import(write_csv(tmp_path / "big.csv", 1500))
-    wait_detected(qtbot, wizard, "csv")
-    wizard.next()
-    wait_page(qtbot, wizard, MAPPING)
-    wizard.next()
-    wait_page(qtbot, wizard, TARGET)
+    wizard = csv_at_target(qtbot, unlocked, write_csv(tmp_path / "big.csv", 1500))
     combo = wizard.target.client
     combo.setCurrentIndex(combo.findData(NEW))
     wizard.target.new_name.setText("Locked Midway Ltd")
