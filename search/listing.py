@@ -21,6 +21,8 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Literal
 
+from vault.ordering import text_order
+
 ListRow = tuple[str, str, str, str, str, str]
 """(id, scope id, type, title, updated, list columns as a JSON object)."""
 
@@ -31,12 +33,12 @@ _ROW_COLUMNS = "id, scope, type, title, updated, columns"
 
 
 def title_key(row: ListRow) -> str:
-    """The title order of a list row: its title case-folded, then its id.
+    """The title order of a list row (:func:`vault.ordering.text_order`), then its id.
 
     One string per row: ``"\\0"`` sorts before every character a title holds,
-    so it compares as the pair (folded title, id) would.
+    so it compares as the pair (title order, id) would.
     """
-    return row[3].casefold() + "\0" + row[0]
+    return text_order(row[3]) + "\0" + row[0]
 
 
 def tags(conn: sqlite3.Connection, scope_ids: Iterable[str]) -> list[str]:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 
 from search.model import CatalogRow
 from search.store import Store
+from vault.ordering import text_order
 
 
 class RelationReads:
@@ -42,7 +43,7 @@ class RelationReads:
         with self._lock:
             self._catch_up()
             rows = self.store.backlinks(record_id)
-        return sorted(rows, key=lambda r: (r.type, r.title.casefold(), r.id))
+        return sorted(rows, key=lambda r: (r.type, text_order(r.title), r.id))
 
     def facts(self, record_ids: Iterable[str]) -> dict[str, dict[str, str]]:
         """Date and number field values of live records, by record id (never secrets)."""

@@ -21,6 +21,7 @@ from vault.batchwrite import write_histories
 from vault.codec import dump, load, new_id, now
 from vault.fields import SECRET_KINDS, FieldKind, remembered_tags
 from vault.model import Change, Record, VersionInfo, with_changes
+from vault.ordering import text_order
 from vault.team import MEMBER_TYPE, Directory
 from vault.templates import BUILTIN_TEMPLATES, Template, validate_fields
 from vault.versions import VersionRow, open_version, refuse_damaged, seal_version
@@ -717,7 +718,7 @@ class RecordStore:
                 continue
             if record_id in record.links or record_id in record.fields.values():
                 out.append(record)
-        return sorted(out, key=lambda r: (r.type, r.title.casefold()))
+        return sorted(out, key=lambda r: (r.type, text_order(r.title)))
 
     # ------------------------------------------------------------------ history
 

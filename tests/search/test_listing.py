@@ -68,10 +68,13 @@ def test_tags_leave_out_scopes_the_member_cannot_read(
         other.close()
 
 
+NUMBERED = ["Printer 2", "Printer 10", "Printer 10b", "Printer 100", "printer 101"]
+
+
 def test_list_rows_in_title_order_are_the_rows_sorted_by_title(vault: Vault) -> None:
     build_demo(vault, records=60, seed=4)
     contoso = vault.clients()[0]
-    for title in ("Érable", "erable", "ZZ top", "zz Top", "ß-street", "SS-street"):
+    for title in ("Érable", "erable", "ZZ top", "zz Top", "ß-street", "SS-street", *NUMBERED):
         vault.add_record(contoso.id, "procedure", title, {"body": "Steps."})
     with SearchIndex.open(vault) as index:
         for scope, kind in ((None, None), (contoso.id, None), (None, "procedure")):
@@ -81,3 +84,5 @@ def test_list_rows_in_title_order_are_the_rows_sorted_by_title(vault: Vault) -> 
             assert sorted(by_title) == sorted(by_date) and len(by_title) > 1
         titles = [r[3] for r in index.list_rows(contoso.id, "procedure", order="title")]
         assert titles.index("ß-street") < titles.index("ZZ top")  # casefold, not code points
+        numbered = [t for t in titles if t in NUMBERED]
+        assert numbered == NUMBERED  # numbers by value: 2 before 10

@@ -157,8 +157,9 @@ def test_read_list_by_title_is_the_order_sort_by_title_gives(
     vault = Vault.open(small_vault.path)
     vault.unlock(small_vault.passphrase)
     client = vault.clients()[0]
-    for title in ("Érable", "erable", "ß-street", "SS-street", "zz top", "ZZ top"):
+    for title in ("Érable", "erable", "ß-street", "SS-street", "zz top", "ZZ top", "Rack 10"):
         vault.add_record(client.id, "procedure", title, {"body": "Steps."})
+    vault.add_record(client.id, "procedure", "Rack 9", {"body": "Steps."})
     try:
         with SearchIndex.open(vault, cache=tmp_path / "cache") as index:
             for scope, kind in ((None, None), (client.id, None), (None, "procedure")):
@@ -166,6 +167,11 @@ def test_read_list_by_title_is_the_order_sort_by_title_gives(
                 assert len(expected) > 6
                 sort_by_title(expected, order)
                 assert read_list(index, scope, kind, order) == expected
+                racks = [r[3] for r in expected if r[3].startswith("Rack")]  # r[3]: the title
+                ascending = ["Rack 9", "Rack 10"]
+                assert racks == (
+                    ascending if order == Qt.SortOrder.AscendingOrder else ascending[::-1]
+                )
     finally:
         vault.close()
 

@@ -36,6 +36,7 @@ from ui.desktop import worker
 from ui.desktop.recordmodel import RECORD_ID_ROLE, SORT_ROLE, Column, local_time
 from ui.desktop.signals import emit
 from vault.fields import FieldKind
+from vault.ordering import text_order
 from vault.templates import Template
 
 Index = QModelIndex | QPersistentModelIndex
@@ -105,9 +106,10 @@ def as_list_row(row: Row) -> ListRow:
 
 
 def _title_key(row: Row) -> str:
-    # Case-folded title, then the id: "\0" sorts before every character a title holds,
-    # so one string compares as the pair would, and strings sort far faster than tuples.
-    return row[_TITLE].casefold() + "\0" + row[_ID]
+    # Title order (numbers by value), then the id: "\0" sorts before every character a
+    # title holds, so one string compares as the pair would, and strings sort far faster
+    # than tuples. The same key as search.listing.title_key.
+    return text_order(row[_TITLE]) + "\0" + row[_ID]
 
 
 def sort_by_title(rows: list[Row], order: Qt.SortOrder) -> None:
@@ -169,7 +171,8 @@ def row_key(
 ) -> Callable[[Row], object]:
     """The sort key of a row for ``column``: its value as the column sorts, then the id.
 
-    Text sorts case-folded; one string per row (value, "\\0", id) compares as
+    Text sorts in :func:`vault.ordering.text_order` (case-folded, numbers by
+    value), search snippets case-folded; one string per row (value, "\\0", id) compares as
     the pair would, as no shown value holds "\\0". Reads nothing but its
     arguments, so a worker thread can sort with it.
     """
@@ -179,16 +182,17 @@ def row_key(
     if key == "updated":
         return lambda r: r[_UPDATED] + "\0" + r[_ID]
     if key == "type":
-        names = {t: template.name.casefold() for t, template in templates.items()}
-        return lambda r: names.get(r[_TYPE], r[_TYPE].casefold()) + "\0" + r[_ID]
+        names = {t: text_order(template.name) for t, template in templates.items()}
+        return lambda r: names.get(r[_TYPE], text_order(r[_TYPE])) + "\0" + r[_ID]
     if key == "client":
-        return lambda r: scope_names.get(r[_SCOPE], "").casefold() + "\0" + r[_ID]
+        clients = {scope: text_order(name) for scope, name in scope_names.items()}
+        return lambda r: clients.get(r[_SCOPE], "") + "\0" + r[_ID]
     if key == "match":
         return lambda r: (r[_MATCH] if len(r) > _MATCH else "").casefold() + "\0" + r[_ID]
     name = key[6:]
     if column.kind == FieldKind.NUMBER:
         return lambda r: (_number(_field_value(r, name)), r[_ID])
-    return lambda r: _field_value(r, name).casefold() + "\0" + r[_ID]
+    return lambda r: text_order(_field_value(r, name)) + "\0" + r[_ID]
 
 
 class CatalogTableModel(QAbstractTableModel):
@@ -388,7 +392,7 @@ class CatalogTableModel(QAbstractTableModel):
                 return float(text)
             except ValueError:
                 return float("-inf")
-        return text.casefold()
+        return text.casefold() if column.key == "match" else text_order(text)
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid() or not (0 <= index.row() < len(self._rows)):

@@ -24,13 +24,14 @@ from PySide6.QtCore import (
 
 from vault.fields import FieldDef, FieldKind
 from vault.model import Record
+from vault.ordering import text_order
 from vault.templates import Template
 
 Index = QModelIndex | QPersistentModelIndex
 
 TITLE, TYPE = 0, 1  # the other columns depend on what is shown: see column_keys()
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole + 1  # the record's id (str)
-SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts right (dates, numbers)
+SORT_ROLE = Qt.ItemDataRole.UserRole + 2  # a value that sorts right (dates, numbers, "Rack 9")
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,7 @@ class RecordTableModel(QAbstractTableModel):
                     return float(text)
                 except ValueError:
                     return float("-inf")
-            return text.casefold()
+            return text_order(text)
         return None
 
     def headerData(
