@@ -126,6 +126,7 @@ def parse(path: Path, options: ImportOptions) -> Parsed:
     ids = RowIds()
     if path.is_dir() or is_zip(file_head(path)):
         with Tree(path) as tree:
+            tree.report_left_out(parsed.skip)
             found = False
             for name in tree.names():
                 if not name.lower().endswith(".csv"):

@@ -18,6 +18,7 @@ import os
 import re
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path, PurePosixPath
@@ -425,11 +426,23 @@ def inflate(data: bytes, file: object, what: str, budget: Budget, limit: int) ->
 # ---------------------------------------------------------------------- folders and zips
 
 
+def _link_problem(link: Path, inside: Path) -> str | None:
+    """Why a symbolic link in an imported folder is left out, or None to read it."""
+    if not link.is_file():
+        return "a symbolic link to a folder or to nothing"
+    if not link.resolve().is_relative_to(inside):
+        return "a symbolic link to a file outside the imported folder"
+    return None
+
+
 class Tree:
     """A folder or a zip read as a read-only tree of files with posix relative names.
 
-    Names never escape the tree: absolute names, ``..`` parts and symbolic
-    links to folders are left out. Every read is size-checked.
+    Names never escape the tree: absolute names, ``..`` parts, symbolic links
+    to folders and symbolic links to files outside the folder are left out (a
+    folder someone sent must not pull ``~/.ssh/id_ed25519`` into the vault as
+    an attachment); :attr:`left_out` lists the links, for the import's report.
+    Every read is size-checked.
     """
 
     def __init__(self, path: Path, budget: Budget | None = None) -> None:
@@ -437,6 +450,8 @@ class Tree:
         self.budget = budget or Budget()
         self._zip: zipfile.ZipFile | None = None
         self._names: dict[str, Any] = {}
+        self.left_out: list[tuple[str, str]] = []
+        """(item, reason) for every file left out of a folder."""
         if path.is_dir():
             self._scan_folder()
         else:
@@ -444,6 +459,7 @@ class Tree:
 
     def _scan_folder(self) -> None:
         base = self.path
+        inside = base.resolve()
         for folder, dirs, files in os.walk(base, followlinks=False):
             rel = Path(folder).relative_to(base)
             if len(rel.parts) > MAX_DEPTH:
@@ -451,8 +467,11 @@ class Tree:
             dirs.sort()
             for name in sorted(files):
                 full = Path(folder) / name
-                if full.is_symlink() and not full.is_file():
-                    continue
+                if full.is_symlink():
+                    reason = _link_problem(full, inside)
+                    if reason:
+                        self.left_out.append((str(full), reason))
+                        continue
                 key = (PurePosixPath(*rel.parts) / name).as_posix()
                 self._names[key] = full
                 if len(self._names) > MAX_FILES:
@@ -480,6 +499,11 @@ class Tree:
                     f"nests folders deeper than {MAX_DEPTH} levels", file=f"{self.path}:{name}"
                 )
             self._names[PurePosixPath(*parts).as_posix()] = info
+
+    def report_left_out(self, skip: Callable[[str, str], None]) -> None:
+        """Hand every left-out file to ``skip(item, reason)`` (``Parsed.skip``)."""
+        for item, reason in self.left_out:
+            skip(item, reason)
 
     def close(self) -> None:
         """Close the zip (if any)."""

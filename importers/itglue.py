@@ -431,6 +431,7 @@ def parse(path: Path, options: ImportOptions) -> Parsed:
 
     with Tree(path) as tree:
         export = Export(tree, options)
+        tree.report_left_out(export.parsed.skip)
         if not any(tree.find(f"{export.base}{stem}.csv") for stem in CORE):
             raise ImportInputError(
                 "is not an IT Glue export (no organizations.csv, passwords.csv ...)", file=path

@@ -299,6 +299,7 @@ def parse(path: Path, options: ImportOptions) -> Parsed:
         root, only = path.parent, path.name
     with Tree(root) as tree:
         notes = _Notes(tree, options, only)
+        tree.report_left_out(notes.parsed.skip)
         if not notes.notes:
             raise ImportInputError("holds no Markdown notes (.md)", file=path)
         texts = {}

@@ -214,6 +214,7 @@ def parse(path: Path, options: ImportOptions) -> Parsed:
     """Read a 1Password ``.1pux`` export."""
     parsed = Parsed(NAME, NAME)
     with Tree(path) as tree:
+        tree.report_left_out(parsed.skip)
         name = tree.find("export.data")
         if name is None:
             raise ImportInputError("is not a 1PUX export (no export.data inside)", file=path)

@@ -137,3 +137,20 @@ def test_html_to_markdown() -> None:
     text = to_markdown(html)
     assert "## Steps" in text and "`ls -l`" in text and "*then*" in text
     assert "- a\n   - b" in text and "| A | B |" in text and "x\\|y" in text and "bad()" not in text
+
+
+def test_a_link_out_of_the_export_folder_is_left_out_and_reported(
+    data: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "hostname"
+    outside.write_text("a local file")
+    export = tmp_path / "export"
+    shutil.copytree(data / "itglue", export)
+    link = export / "attachments" / "passwords" / "1548433" / "host.txt"
+    link.symlink_to(outside)
+    parsed = importers.read(export, "itglue")
+    names = [a.name for d in parsed.drafts for a in d.attachments]
+    assert "recovery.txt" in names and "host.txt" not in names
+    assert (str(link), "a symbolic link to a file outside the imported folder") in [
+        (s.item, s.reason) for s in parsed.skipped
+    ]

@@ -129,3 +129,25 @@ def test_round_trip_through_markdown_files(tmp_path_factory, notes: dict, folder
         assert draft.title == title
         assert draft.fields["body"].strip() == "\n".join(lines).strip()
         assert draft.tags == ([folder] if folder else []) + tags
+
+
+def test_a_link_out_of_the_folder_is_left_out_and_reported(data: Path, tmp_path: Path) -> None:
+    """A folder someone sent must not pull a local file into the vault."""
+    outside = tmp_path / "private.key"
+    outside.write_text("PRIVATE KEY MATERIAL")
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    (folder / "kept.png").write_bytes(b"\x89PNG kept")
+    (folder / "inside.png").symlink_to(folder / "kept.png")  # a link within the folder is fine
+    (folder / "key.png").symlink_to(outside)
+    (folder / "gone.png").symlink_to(tmp_path / "nothing-here")
+    (folder / "Server.md").write_text("![a](key.png) ![b](inside.png) ![c](kept.png)\n")
+    parsed = importers.read(folder, "markdown")
+    [note] = parsed.drafts
+    assert sorted(a.name for a in note.attachments) == ["inside.png", "kept.png"]
+    assert all(b"PRIVATE" not in a.data for a in note.attachments)
+    reasons = {Path(s.item).name: s.reason for s in parsed.skipped}
+    assert reasons == {
+        "key.png": "a symbolic link to a file outside the imported folder",
+        "gone.png": "a symbolic link to a folder or to nothing",
+    }
