@@ -43,10 +43,14 @@ def read(
             line or element, and field.
     """
     from importers import registry
+    from importers.inputs import noticing
 
     path = Path(path)
     found = registry.get(format) if format else registry.sniff(path)
-    return found.parse(path, options or ImportOptions())
+    with noticing() as notes:
+        parsed = found.parse(path, options or ImportOptions())
+    parsed.warnings.extend(notes)
+    return parsed
 
 
 def import_file(

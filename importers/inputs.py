@@ -18,7 +18,9 @@ import os
 import re
 import zipfile
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from itertools import chain
 from pathlib import Path, PurePosixPath
@@ -311,11 +313,47 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+_NOTICED: ContextVar[list[str] | None] = ContextVar("_NOTICED", default=None)
+
+
+@contextmanager
+def noticing() -> Iterator[list[str]]:
+    """Collect what the readers notice while one import reads its files (warnings).
+
+    ``importers.read`` wraps every format's parse in it, so a CSV whose rows do
+    not match its header is reported whichever importer read it.
+    """
+    token = _NOTICED.set([])
+    try:
+        notes = _NOTICED.get()
+        assert notes is not None
+        yield notes
+    finally:
+        _NOTICED.reset(token)
+
+
+def _notice(message: str) -> None:
+    notes = _NOTICED.get()
+    if notes is not None:
+        notes.append(message)
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(str(n) for n in numbers[:5])
+    return (
+        f"line {shown}"
+        if len(numbers) == 1
+        else f"lines {shown}" + (" ..." if len(numbers) > 5 else "")
+    )
+
+
 def read_csv(text: str, file: object, *, delimiter: str = ",", header: bool = True) -> CsvTable:
     """Read CSV text; blank lines are skipped, short rows padded.
 
     Cells beyond the header's columns are kept under "column N" (and listed in
-    ``extra``) so that nothing is dropped.
+    ``extra``) so that nothing is dropped. Rows shorter or longer than the
+    header are reported (:func:`noticing`): a short last row is how a file cut
+    off between two cells looks.
 
     Args:
         text: The decoded file.
@@ -332,6 +370,7 @@ def read_csv(text: str, file: object, *, delimiter: str = ",", header: bool = Tr
     names: list[str] | None = None
     rows: list[tuple[int, dict[str, str]]] = []
     extra: list[tuple[int, list[str]]] = []
+    short: list[int] = []
     old_limit = csv.field_size_limit(MAX_CSV_FIELD)
     try:
         while True:
@@ -351,6 +390,8 @@ def read_csv(text: str, file: object, *, delimiter: str = ",", header: bool = Tr
                 names = [f"column {n}" for n in range(1, len(cells) + 1)]
             if len(rows) >= MAX_ITEMS:
                 raise ImportInputError(f"has more than {MAX_ITEMS:,} rows", file=file, line=line)
+            if len(cells) < len(names):
+                short.append(line)
             padded = cells + [""] * (len(names) - len(cells))
             row = dict(zip(names, padded, strict=False))
             if len(cells) > len(names):
@@ -362,6 +403,17 @@ def read_csv(text: str, file: object, *, delimiter: str = ",", header: bool = Tr
         csv.field_size_limit(old_limit)
     if names is None:
         raise ImportInputError("is empty (no header row)", file=file)
+    if short:
+        _notice(
+            f"{file}: {len(short)} row(s) have fewer cells than the header ({_lines(short)}); "
+            "is the file cut off?"
+        )
+    if extra:
+        more = [line for line, _cells in extra]
+        _notice(
+            f"{file}: {len(extra)} row(s) have more cells than the header ({_lines(more)}); "
+            "the extra cells are kept as custom fields"
+        )
     return CsvTable(file, names, rows, extra)
 
 

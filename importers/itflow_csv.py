@@ -315,11 +315,6 @@ def parse(path: Path, options: ImportOptions) -> Parsed:
         for number, cell in enumerate(values[count:], count + 1):
             draft.put(f"Column {number}", cell, FieldKind.TEXT)
         parsed.add(draft)
-    if table.extra:
-        parsed.warn(
-            f"{path}: {len(table.extra)} row(s) have more cells than the header "
-            "(kept as custom fields)"
-        )
     return parsed
 
 

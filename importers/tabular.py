@@ -105,9 +105,3 @@ def header_matches(keys: list[str], expected: Iterable[str], *, exact: bool = Fa
     if exact:
         return keys == want
     return all(w in keys for w in want)
-
-
-def extra_cells(table: CsvTable, parsed: Parsed) -> None:
-    """Warn about rows with more cells than the header (those cells go to custom fields)."""
-    for line, _cells in table.extra[:20]:
-        parsed.warn(f"{table.file}, line {line}: more cells than the header names")

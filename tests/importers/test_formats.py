@@ -252,6 +252,27 @@ def test_broken_files_are_refused_clearly(data: Path, name: str, fmt: str, messa
     assert name in str(caught.value)
 
 
+def test_a_csv_cut_off_between_cells_is_named_in_a_warning(data: Path, tmp_path: Path) -> None:
+    cut = tmp_path / "chrome-cut.csv"
+    cut.write_bytes((data / "chrome.csv").read_bytes()[:250])  # ends "...,anna,secr"
+    parsed = importers.read(cut, "chrome-csv")
+    [warning] = [w for w in parsed.warnings if "fewer cells" in w]
+    assert warning.startswith(f"{cut}: 1 row(s) have fewer cells than the header (line ")
+    assert warning.endswith("is the file cut off?")
+    assert importers.read(data / "chrome.csv", "chrome-csv").warnings == []  # the whole file
+
+
+def test_rows_longer_than_the_header_are_reported_and_kept(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text("name,url,username,password\nsite,https://a.example,u,p,EXTRA\n")
+    parsed = importers.read(path, "chrome-csv")
+    assert parsed.warnings == [
+        f"{path}: 1 row(s) have more cells than the header (line 2); "
+        "the extra cells are kept as custom fields"
+    ]
+    assert parsed.drafts[0].fields["column 5"] == "EXTRA"
+
+
 def test_a_failed_import_writes_nothing(data: Path, vault: Vault, client) -> None:
     with pytest.raises(ImportInputError):
         importers.import_file(vault, data / "BrokenBitwardenNotJson.json", client=client.name)
