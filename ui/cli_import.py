@@ -70,13 +70,15 @@ def parse_mapping(items: list[str] | None) -> dict[str, str]:
     """``--map COLUMN=FIELD`` options as a dict (the last ``=`` splits, columns may hold one).
 
     Raises:
-        CliError: An item without ``=`` or with an empty side.
+        UsageError: An item without ``=`` or with an empty side (exit code 2).
     """
+    from ui.cli_vault import UsageError
+
     mapping: dict[str, str] = {}
     for item in items or []:
         column, sep, target = item.rpartition("=")
         if not sep or not column.strip() or not target.strip():
-            raise CliError(
+            raise UsageError(
                 f"--map takes COLUMN=FIELD, e.g. --map 'Login name=username' (got '{item}')"
             )
         mapping[column.strip()] = target.strip()
@@ -96,6 +98,29 @@ def _split_target(values: list[str]) -> tuple[str | None, Path]:
             )
         return name, Path(values[1]).expanduser()
     raise UsageError("give the file to import, optionally preceded by its format")
+
+
+def _refuse_csv_options_elsewhere(
+    args: argparse.Namespace, format_name: str | None, path: Path
+) -> None:
+    """``--map`` and ``--type`` say how to read a plain CSV; other formats know their fields.
+
+    Raises:
+        UsageError: Either option with a file of another format (exit code 2),
+            rather than an import that quietly ignores what was asked.
+    """
+    from ui.cli_vault import UsageError
+
+    given = [name for name in ("map", "type") if getattr(args, name, None)]
+    if not given:
+        return
+    name = format_name or registry.sniff(path).name
+    if name != "csv":
+        options = " and ".join(f"--{option}" for option in given)
+        raise UsageError(
+            f"{options} apply to plain CSV files (format csv); {path.name} is {name}, "
+            "whose fields Sitebook knows"
+        )
 
 
 def _kdbx_passphrase(args: argparse.Namespace, path: Path) -> str | None:
@@ -178,6 +203,7 @@ def run(args: argparse.Namespace, target: Session | Vault) -> int:
     format_name, path = _split_target(values)
     if not path.exists():
         raise CliError(f"cannot import {path}: it does not exist")
+    _refuse_csv_options_elsewhere(args, format_name, path)
     options = options_from(args, format_name, path)
     vault = target.vault() if isinstance(target, Session) else target
     client = getattr(args, "client", None)

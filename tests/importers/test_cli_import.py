@@ -100,7 +100,18 @@ def test_a_bad_mapping_is_a_clear_error(run_cli, data: Path, client) -> None:
     result = run_cli("import", "csv", str(data / "generic.csv"), "--map", "Nope=title")
     assert result.code == 1 and "does not have" in result.err
     result = run_cli("import", "csv", str(data / "generic.csv"), "--map", "Login")
-    assert result.code == 1 and "COLUMN=FIELD" in result.err
+    assert result.code == 2 and "COLUMN=FIELD" in result.err  # a usage error
+
+
+def test_map_and_type_are_refused_for_formats_that_know_their_fields(
+    run_cli, data: Path, vault: Vault, client
+) -> None:
+    for extra in (["--map", "Title=title"], ["--type", "configuration"]):
+        result = run_cli("import", str(data / "keepass.xml"), "--client", client.name, *extra)
+        assert result.code == 2
+        assert "apply to plain CSV files (format csv); keepass.xml is keepass-xml" in result.err
+    vault.refresh()
+    assert vault.list_records() == []  # refused before anything was read or written
 
 
 def test_bad_input_names_the_file_and_line(run_cli, data: Path, vault: Vault) -> None:
