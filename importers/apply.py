@@ -36,7 +36,15 @@ from importers.base import (
     RecordDraft,
     Skipped,
 )
-from importers.fitting import MAX_CLIENT_NAME, Fitted, clean_label, fit, fit_tags, missing_required
+from importers.fitting import (
+    MAX_CLIENT_NAME,
+    UNTITLED,
+    Fitted,
+    clean_label,
+    fit,
+    fit_tags,
+    missing_required,
+)
 from importers.gcpause import paused
 from vault import errors
 from vault.attachments import clean_name
@@ -222,6 +230,9 @@ def plan(
 
     for draft in _order(parsed.drafts):
         origin = draft.origin or f"item '{clean_label(draft.title, 60)}'"
+        if _is_empty(draft):
+            report.skipped.append(Skipped(origin, "it is empty: no title, no values, no files"))
+            continue
         scope_key = ""
         if draft.client is not None:
             name = clean_label(draft.client, MAX_CLIENT_NAME)
@@ -504,6 +515,22 @@ class _Writer:
                 current.fields.get(k) != v for k, v in refs.items()
             ):
                 self.vault.update_record(record_id, links=merged, fields=refs)
+
+
+def _is_empty(draft: RecordDraft) -> bool:
+    """An item with nothing in it (a blank row, an empty vault entry): no record is made.
+
+    Importers title an item without a name "Untitled"; with nothing else in it,
+    that title alone does not make a record worth keeping.
+    """
+    return not (
+        draft.title.strip() not in ("", UNTITLED)
+        or any(value.strip() for value in draft.fields.values())
+        or draft.attachments
+        or draft.links
+        or draft.refs
+        or draft.history
+    )
 
 
 def _replace_fields(old: dict[str, str], new: dict[str, str]) -> dict[str, str | None]:

@@ -43,9 +43,10 @@ def test_no_secret_reaches_the_output(run_cli, data: Path, client) -> None:
 def test_dry_run_writes_nothing(run_cli, data: Path, vault: Vault, client) -> None:
     result = run_cli("import", "--dry-run", str(data / "bitwarden.json"), "--client", client.name)
     assert result.code == 0, result.err
-    assert "Would import 7 record(s)" in result.out
+    assert "Would import 6 record(s)" in result.out
     assert "Dry run: nothing was written." in result.err
     assert "skipped: item 'Old webmail': in the Bitwarden trash" in result.err
+    assert "skipped: item '8': it is empty: no title, no values, no files" in result.err
     assert vault.list_records() == []
 
 

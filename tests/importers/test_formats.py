@@ -53,6 +53,10 @@ FIXTURES = {
 }
 
 
+EMPTY = {"bitwarden.json": 1}
+"""Drafts with nothing in them: read, then skipped by the plan ("it is empty")."""
+
+
 def _drafts(data: Path, name: str, **options) -> dict:
     parsed = importers.read(data / name, options=ImportOptions(**options))
     return {d.title: d for d in parsed.drafts}
@@ -79,11 +83,12 @@ def test_each_fixture_is_recognised_and_read(data: Path, name: str) -> None:
     ],
 )
 def test_a_second_import_finds_every_record(data: Path, vault: Vault, client, name: str) -> None:
+    records = FIXTURES[name][1] - EMPTY.get(name, 0)
     first = importers.import_file(vault, data / name, client=client.name)
-    assert first.created == FIXTURES[name][1] and first.updated == 0
+    assert first.created == records and first.updated == 0
     mark = vault.high_water_mark()
     again = importers.import_file(vault, data / name, client=client.name)
-    assert (again.created, again.updated, again.unchanged) == (0, 0, FIXTURES[name][1])
+    assert (again.created, again.updated, again.unchanged) == (0, 0, records)
     assert vault.high_water_mark() == mark
 
 
