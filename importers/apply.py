@@ -227,6 +227,7 @@ def plan(
     steps: list[Step] = []
     seen: set[tuple[str, str]] = set()
     warn = report.warnings.append
+    kept = dict.fromkeys(parsed.unmapped)  # every name kept as a custom field, in order seen
 
     for draft in _order(parsed.drafts):
         origin = draft.origin or f"item '{clean_label(draft.title, 60)}'"
@@ -262,6 +263,8 @@ def plan(
         if missing:
             report.skipped.append(Skipped(origin, f"{', '.join(missing)} is required but empty"))
             continue
+        if fitted.custom.keys() - kept:  # a field with no home in its record type
+            kept.update(dict.fromkeys(fitted.custom))
         tags = fit_tags(draft.tags, origin, warn)
         attachments = _safe_names([*draft.attachments, *fitted.attachments])
         record = existing.get(key)
@@ -322,6 +325,7 @@ def plan(
         report.attachments += len(step.attachments)
         if len(report.preview) < PREVIEW_ROWS:
             report.preview.append(_preview(step, names.get(scope_key, "")))
+    report.unmapped = list(kept)
     return Plan(report, parsed.prefix, steps, new_templates, new_clients, scopes, sources)
 
 

@@ -408,3 +408,17 @@ def test_csv_round_trip_into_the_vault_is_idempotent(tmp_path: Path, vault: Vaul
     again = importers.import_file(vault, path, client=client.name)
     assert (again.created, again.updated, again.unchanged) == (0, 1, 1)
     run_import(vault, importers.read(path), client=client.name)
+
+
+def test_every_field_kept_as_a_custom_field_is_reported_as_unmapped(
+    data: Path, vault: Vault, client
+) -> None:
+    """Not only the names an importer noted: whatever has no home in its record type."""
+    for name, kept in (
+        ("bitwarden.json", {"First name", "Cardholder name", "Recovery PIN"}),
+        ("firefox.csv", {"HTTP realm", "Form action origin"}),
+        ("itflow-assets.csv", {"Purchase date", "Assigned to"}),
+    ):
+        report = importers.import_file(vault, data / name, client=client.name, dry_run=True)
+        assert kept <= set(report.unmapped), name
+        assert len(report.unmapped) == len(set(report.unmapped))
