@@ -118,6 +118,13 @@ class Skipped:
     reason: str
 
 
+DATES_LEFT_OUT = (
+    "The file's own dates (created, changed, of earlier versions) are not kept: each "
+    "record and its earlier versions carry the date of this import."
+)
+"""Every version's date is the signed time it was written; an imported date cannot be."""
+
+
 @dataclass
 class Parsed:
     """What an importer read: drafts, templates to add, and everything it noticed."""
@@ -137,6 +144,11 @@ class Parsed:
     def skip(self, item: str, reason: str) -> None:
         """Note an item that cannot be imported at all."""
         self.skipped.append(Skipped(item, reason))
+
+    def note_dates_left_out(self) -> None:
+        """Say (once) that the file's own dates are not kept: the vault dates what it signs."""
+        if DATES_LEFT_OUT not in self.warnings:
+            self.warnings.append(DATES_LEFT_OUT)
 
     def note_unmapped(self, name: str) -> None:
         """Note a source field name that had no home and became a custom field."""

@@ -55,6 +55,9 @@ def parse(path: Path, options: ImportOptions) -> Parsed:
         draft.put("Form action origin", column(row, "formActionOrigin"), FieldKind.TEXT)
         keep_rest(draft, row, COLUMNS, parsed)
         parsed.add(draft)
+    dated = ("timeCreated", "timeLastUsed", "timePasswordChanged")
+    if any(column(row, name) for _, row in table.rows for name in dated):
+        parsed.note_dates_left_out()
     return parsed
 
 

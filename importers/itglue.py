@@ -458,6 +458,8 @@ def parse(path: Path, options: ImportOptions) -> Parsed:
         itglue_documents.read_documents(export)
         itglue_documents.read_attachments(export)
         _check_links(export)
+    if export.parsed.drafts:  # every IT Glue CSV has created_at and updated_at
+        export.parsed.note_dates_left_out()
     return export.parsed
 
 

@@ -504,6 +504,8 @@ def read_tree(
         raise ImportInputError("has no <Root><Group> element", file=file, field="Root")
     for group in groups:
         _walk(group, ctx)
+    if parsed.drafts:  # every entry has its <Times>
+        parsed.note_dates_left_out()
     return parsed
 
 

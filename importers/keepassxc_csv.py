@@ -62,6 +62,8 @@ def parse(path: Path, options: ImportOptions) -> Parsed:
         draft.put("totp", column(row, "TOTP").strip())
         keep_rest(draft, row, COLUMNS, parsed)
         parsed.add(draft)
+    if any(column(row, "Created") or column(row, "Last Modified") for _, row in table.rows):
+        parsed.note_dates_left_out()
     return parsed
 
 

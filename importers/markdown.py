@@ -264,6 +264,7 @@ def _note(notes: _Notes, name: str, text: str) -> None:
     template = BUILTIN_TEMPLATES[record_type]
     for key, value in meta.items():
         if key.casefold() in TIME_KEYS:
+            notes.parsed.note_dates_left_out()
             continue
         text_value = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
         if template.field(key) is not None:

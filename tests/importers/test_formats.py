@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 import importers
 from importers import registry
 from importers.apply import run_import
-from importers.base import ImportOptions
+from importers.base import DATES_LEFT_OUT, ImportOptions
 from vault import Vault
 from vault.errors import ImportInputError
 from vault.fields import FieldKind
@@ -422,3 +422,20 @@ def test_every_field_kept_as_a_custom_field_is_reported_as_unmapped(
         report = importers.import_file(vault, data / name, client=client.name, dry_run=True)
         assert kept <= set(report.unmapped), name
         assert len(report.unmapped) == len(set(report.unmapped))
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("keepass.xml", True),
+        ("firefox.csv", True),
+        ("markdown", True),
+        ("itglue", True),
+        ("chrome.csv", False),  # has no dates
+    ],
+)
+def test_a_file_with_dates_says_once_that_they_are_not_kept(
+    data: Path, name: str, said: bool
+) -> None:
+    warnings = importers.read(data / name).warnings
+    assert warnings.count(DATES_LEFT_OUT) == (1 if said else 0)
