@@ -242,6 +242,13 @@ def read_items(data: Any, file: object, options: ImportOptions) -> Parsed:
         elif kind == 5:
             _ssh(item, draft, where)
         _fields(item, draft, parsed, where)
+        for attachment in item.get("attachments") or []:
+            file_name = text_of(attachment.get("fileName")) if isinstance(attachment, dict) else ""
+            parsed.skip(
+                f"{origin}, attachment '{file_name[:80] or '?'}'",
+                "a Bitwarden export holds no attachment files; download it from Bitwarden "
+                "and attach it to the record",
+            )
         if not draft.title.strip():
             draft.title = (
                 draft.fields.get("url", "") or draft.fields.get("username", "") or "Untitled"

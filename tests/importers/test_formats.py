@@ -439,3 +439,27 @@ def test_a_file_with_dates_says_once_that_they_are_not_kept(
 ) -> None:
     warnings = importers.read(data / name).warnings
     assert warnings.count(DATES_LEFT_OUT) == (1 if said else 0)
+
+
+def test_bitwarden_attachments_are_listed_as_not_imported(tmp_path: Path) -> None:
+    """A Bitwarden export names an item's attachments but does not hold them."""
+    export = {
+        "encrypted": False,
+        "folders": [],
+        "items": [
+            {
+                "id": "a1",
+                "type": 1,
+                "name": "NAS admin",
+                "login": {"username": "admin", "password": "pw", "uris": []},
+                "attachments": [{"id": "x", "fileName": "nas-config.bak", "size": "2048"}],
+            }
+        ],
+    }
+    path = tmp_path / "bitwarden.json"
+    path.write_text(json.dumps(export))
+    parsed = importers.read(path, "bitwarden-json")
+    assert [d.title for d in parsed.drafts] == ["NAS admin"]
+    [skipped] = parsed.skipped
+    assert skipped.item == "item 'NAS admin', attachment 'nas-config.bak'"
+    assert skipped.reason.startswith("a Bitwarden export holds no attachment files")
