@@ -330,7 +330,12 @@ def _fallback_title(strings: _Strings) -> str:
     return strings.fields.get("username", "").strip() or "Untitled"
 
 
-def _entry(entry: Element, path: list[str], client: str | None, ctx: _Context) -> None:
+def _entry(
+    entry: Element, path: list[str], client: str | None, ctx: _Context, group: list[str]
+) -> None:
+    """Read one entry. ``path`` is its tag path (without the client's group when groups
+    become clients), which its fallback source id hashes; ``group`` is its whole group
+    path, which messages name."""
     ctx.entries += 1
     if ctx.entries > MAX_ITEMS:
         raise ImportInputError(f"holds more than {MAX_ITEMS:,} entries", file=ctx.file)
@@ -339,7 +344,9 @@ def _entry(entry: Element, path: list[str], client: str | None, ctx: _Context) -
     pairs = _string_elements(entry)
     title_guess = _first_string(pairs, "Title")
     where = "/".join(path) or "the root group"
-    origin = f"entry '{title_guess[:60] or '(untitled)'}' in '{where}'"
+    origin = (
+        f"entry '{title_guess[:60] or '(untitled)'}' in '{'/'.join(group) or 'the root group'}'"
+    )
     if ident and ident in ctx.deleted:
         ctx.parsed.skip(origin, "listed as deleted in the database")
         return
@@ -429,7 +436,7 @@ def _walk(root_group: Element, ctx: _Context) -> None:
                 )
             )
         for entry in group.findall("Entry"):
-            _entry(entry, tag_path, client, ctx)
+            _entry(entry, tag_path, client, ctx, path)
         children = []
         for child in group.findall("Group"):
             name = " ".join(_child_text(child, "Name").split()) or "(unnamed group)"

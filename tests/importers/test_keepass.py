@@ -98,6 +98,11 @@ def test_groups_can_be_clients(data: Path, vault: Vault) -> None:
     assert router.client == "Contoso Dental" and router.tags[0] == "Network"
     printer = _by_title(parsed)["printer-2og.contoso.local"]
     assert printer.client is None
+    # messages name the entry's whole group, the client's included
+    assert router.origin == "entry 'Core router – Büro Zürich' in 'Contoso Dental/Network'"
+    assert ("entry 'Deleted but still present' in 'Fabrikam Legal'") in [
+        s.item for s in parsed.skipped
+    ]
     report = run_import(vault, parsed)
     assert sorted(report.clients) == ["Contoso Dental", "Fabrikam Legal"]
     assert sorted(c.name for c in vault.clients()) == ["Contoso Dental", "Fabrikam Legal"]
