@@ -46,7 +46,7 @@ def read(
     from importers.inputs import noticing
 
     path = Path(path)
-    found = registry.get(format) if format else registry.sniff(path)
+    found = registry.named(format, path) if format else registry.sniff(path)
     with noticing() as notes:
         parsed = found.parse(path, options or ImportOptions())
     parsed.warnings.extend(notes)

@@ -173,6 +173,47 @@ def probe(path: Path) -> Probe:
     return result
 
 
+SURE = 90
+"""A sniff score at which a format is sure a file is its own."""
+
+
+def named(name: str, path: Path) -> Format:
+    """The format called ``name``, for ``path``, unless the file is plainly another format.
+
+    Naming a format forces it on a file its sniffer does not recognise (an
+    unusual export). But when that sniffer rules the file out and another
+    format is sure of it, reading it as the named one would fail with a
+    puzzling message ("not a readable zip file") or, worse, map its columns
+    wrongly; the person is told what the file looks like instead.
+
+    Raises:
+        ImportInputError: No such format, or the file is plainly another format.
+    """
+    chosen = get(name)
+    found = probe(path)
+    if (found.is_dir and not chosen.folder) or _score(chosen, found) > 0:
+        return chosen
+    likely = [
+        fmt
+        for fmt in formats().values()
+        if fmt is not chosen and (fmt.folder or not found.is_dir) and _score(fmt, found) >= SURE
+    ]
+    if likely:
+        raise ImportInputError(
+            f"looks like {likely[0].label} ({likely[0].name}), not {chosen.label}; "
+            f"name {likely[0].name} or leave the format out",
+            file=path,
+        )
+    return chosen
+
+
+def _score(fmt: Format, found: Probe) -> int:
+    try:
+        return fmt.sniff(found)
+    except ImportInputError:
+        return 0
+
+
 def sniff(path: Path) -> Format:
     """The format of a file or folder, from its content.
 
@@ -185,10 +226,7 @@ def sniff(path: Path) -> Format:
     for fmt in formats().values():
         if found.is_dir and not fmt.folder:
             continue
-        try:
-            score = fmt.sniff(found)
-        except ImportInputError:
-            score = 0
+        score = _score(fmt, found)
         if score > 0:
             scores.append((score, fmt.name))
     if not scores:
