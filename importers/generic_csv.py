@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from importers.base import ImportOptions, Parsed, RecordDraft
-from importers.inputs import normal_key
+from importers.inputs import normal_key, noticing
 from importers.registry import Format, Probe
 from importers.tabular import RowIds, load_table
 from vault.errors import ImportInputError
@@ -224,12 +224,17 @@ def read_mapped(
     options: ImportOptions,
     templates: Mapping[str, Template] | None = None,
 ) -> Parsed:
-    """Read a CSV with ``options.mapping`` (completed by :func:`suggest`)."""
+    """Read a CSV with ``options.mapping`` (completed by :func:`suggest`).
+
+    The window calls this directly (its mapping page), not through
+    ``importers.read``: rows of the wrong length are collected here too.
+    """
     templates = templates or BUILTIN_TEMPLATES
-    table = load_table(path, delimiter=None)
+    with noticing() as notes:
+        table = load_table(path, delimiter=None)
     record_type = options.record_type or DEFAULT_TYPE
     mapping = validate_mapping(options.mapping, table.header, record_type, templates)
-    parsed = Parsed(NAME, NAME)
+    parsed = Parsed(NAME, NAME, warnings=list(notes))
     for column, target in mapping.items():
         if target.startswith(("custom:", "secret:")) and column not in options.mapping:
             parsed.note_unmapped(column)

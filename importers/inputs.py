@@ -480,8 +480,10 @@ def inflate(data: bytes, file: object, what: str, budget: Budget, limit: int) ->
 
 def _link_problem(link: Path, inside: Path) -> str | None:
     """Why a symbolic link in an imported folder is left out, or None to read it."""
+    if not link.exists():
+        return "a symbolic link to nothing"
     if not link.is_file():
-        return "a symbolic link to a folder or to nothing"
+        return "a symbolic link to something other than a file"
     if not link.resolve().is_relative_to(inside):
         return "a symbolic link to a file outside the imported folder"
     return None
@@ -493,7 +495,8 @@ class Tree:
     Names never escape the tree: absolute names, ``..`` parts, symbolic links
     to folders and symbolic links to files outside the folder are left out (a
     folder someone sent must not pull ``~/.ssh/id_ed25519`` into the vault as
-    an attachment); :attr:`left_out` lists the links, for the import's report.
+    an attachment), and so are pipes and devices (reading one would hang);
+    :attr:`left_out` lists what a folder left out, for the import's report.
     Every read is size-checked.
     """
 
@@ -517,13 +520,17 @@ class Tree:
             if len(rel.parts) > MAX_DEPTH:
                 raise ImportInputError(f"nests folders deeper than {MAX_DEPTH} levels", file=folder)
             dirs.sort()
+            for name in dirs:  # os.walk lists links to folders here and does not enter them
+                if (Path(folder) / name).is_symlink():
+                    self.left_out.append((str(Path(folder) / name), "a symbolic link to a folder"))
             for name in sorted(files):
                 full = Path(folder) / name
-                if full.is_symlink():
-                    reason = _link_problem(full, inside)
-                    if reason:
-                        self.left_out.append((str(full), reason))
-                        continue
+                reason = _link_problem(full, inside) if full.is_symlink() else None
+                if reason is None and not full.is_file():  # a pipe or a device: reading hangs
+                    reason = "not a regular file"
+                if reason:
+                    self.left_out.append((str(full), reason))
+                    continue
                 key = (PurePosixPath(*rel.parts) / name).as_posix()
                 self._names[key] = full
                 if len(self._names) > MAX_FILES:

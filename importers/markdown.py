@@ -300,7 +300,8 @@ def parse(path: Path, options: ImportOptions) -> Parsed:
         root, only = path.parent, path.name
     with Tree(root) as tree:
         notes = _Notes(tree, options, only)
-        tree.report_left_out(notes.parsed.skip)
+        if only is None:  # one note: its folder's other files are none of the import's business
+            tree.report_left_out(notes.parsed.skip)
         if not notes.notes:
             raise ImportInputError("holds no Markdown notes (.md)", file=path)
         texts = {}

@@ -90,3 +90,16 @@ def test_an_id_column_makes_updates_stable(tmp_path: Path) -> None:
     path.write_text("ID,Name,Password\n7,A renamed,y\n", encoding="utf-8")
     second = importers.read(path, "csv", ImportOptions(mapping={"ID": "id"}))
     assert first.drafts[0].source_id == second.drafts[0].source_id == "7"
+
+
+def test_the_windows_mapped_read_reports_a_cut_off_row_once(tmp_path: Path) -> None:
+    """The mapping page reads through read_mapped, not importers.read."""
+    path = tmp_path / "cut.csv"
+    path.write_text("Name,Login,Room\nPrinter,u,R1\nCut,u2\n")
+    for parsed in (
+        generic_csv.read_mapped(path, ImportOptions()),
+        importers.read(path, "csv"),
+    ):
+        assert [w for w in parsed.warnings if "fewer cells" in w] == [
+            f"{path}: 1 row(s) have fewer cells than the header (line 3); is the file cut off?"
+        ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import string
 from pathlib import Path
 
@@ -141,6 +142,8 @@ def test_a_link_out_of_the_folder_is_left_out_and_reported(data: Path, tmp_path:
     (folder / "inside.png").symlink_to(folder / "kept.png")  # a link within the folder is fine
     (folder / "key.png").symlink_to(outside)
     (folder / "gone.png").symlink_to(tmp_path / "nothing-here")
+    (folder / "elsewhere").symlink_to(tmp_path)  # a folder: never entered
+    os.mkfifo(folder / "pipe.png")  # reading it would wait forever
     (folder / "Server.md").write_text("![a](key.png) ![b](inside.png) ![c](kept.png)\n")
     parsed = importers.read(folder, "markdown")
     [note] = parsed.drafts
@@ -149,5 +152,11 @@ def test_a_link_out_of_the_folder_is_left_out_and_reported(data: Path, tmp_path:
     reasons = {Path(s.item).name: s.reason for s in parsed.skipped}
     assert reasons == {
         "key.png": "a symbolic link to a file outside the imported folder",
-        "gone.png": "a symbolic link to a folder or to nothing",
+        "gone.png": "a symbolic link to nothing",
+        "elsewhere": "a symbolic link to a folder",
+        "pipe.png": "not a regular file",
     }
+    # one note on its own: the rest of its folder is not looked at, nor reported
+    single = importers.read(folder / "Server.md", "markdown")
+    assert single.skipped == []
+    assert sorted(a.name for a in single.drafts[0].attachments) == ["inside.png", "kept.png"]
