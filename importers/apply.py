@@ -227,7 +227,7 @@ def plan(
     steps: list[Step] = []
     seen: set[tuple[str, str]] = set()
     warn = report.warnings.append
-    kept = dict.fromkeys(parsed.unmapped)  # every name kept as a custom field, in order seen
+    kept: dict[str, None] = {}  # every name a record keeps as a custom field, in order seen
 
     for draft in _order(parsed.drafts):
         origin = draft.origin or f"item '{clean_label(draft.title, 60)}'"
@@ -529,7 +529,7 @@ def _is_empty(draft: RecordDraft) -> bool:
     """
     return not (
         draft.title.strip() not in ("", UNTITLED)
-        or any(value.strip() for value in draft.fields.values())
+        or any(value != "" for value in draft.fields.values())  # a password may be " "
         or draft.attachments
         or draft.links
         or draft.refs

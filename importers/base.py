@@ -136,6 +136,7 @@ class Parsed:
     warnings: list[str] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     unmapped: list[str] = field(default_factory=list)
+    dates_noted: bool = field(default=False, repr=False)
 
     def warn(self, message: str) -> None:
         """Note something the person should know (never a secret)."""
@@ -147,7 +148,8 @@ class Parsed:
 
     def note_dates_left_out(self) -> None:
         """Say (once) that the file's own dates are not kept: the vault dates what it signs."""
-        if DATES_LEFT_OUT not in self.warnings:
+        if not self.dates_noted:
+            self.dates_noted = True
             self.warnings.append(DATES_LEFT_OUT)
 
     def note_unmapped(self, name: str) -> None:

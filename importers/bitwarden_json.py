@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from importers.base import ImportOptions, Parsed, RecordDraft, Revision
+from importers.fitting import clean_label
 from importers.inputs import MAX_ITEMS, expect, parse_json, read_bytes, text_of
 from importers.registry import Format, Probe
 from vault.errors import ImportInputError
@@ -242,10 +243,11 @@ def read_items(data: Any, file: object, options: ImportOptions) -> Parsed:
         elif kind == 5:
             _ssh(item, draft, where)
         _fields(item, draft, parsed, where)
-        for attachment in item.get("attachments") or []:
+        named = f"items[{index}].attachments"
+        for attachment in expect(item.get("attachments") or [], list, file, named):
             file_name = text_of(attachment.get("fileName")) if isinstance(attachment, dict) else ""
             parsed.skip(
-                f"{origin}, attachment '{file_name[:80] or '?'}'",
+                f"{origin}, attachment '{clean_label(file_name, 80) or '?'}'",
                 "a Bitwarden export holds no attachment files; download it from Bitwarden "
                 "and attach it to the record",
             )

@@ -179,7 +179,9 @@ def _text_report(out: _Output, report: ImportReport, path: Path, client: str) ->
         for line in table(("ACTION", "TYPE", "TITLE", "CLIENT"), rows):
             out.out("  " + line)
     if report.unmapped:
-        out.out(f"\nKept as custom fields: {', '.join(report.unmapped[:20])}")
+        more = len(report.unmapped) - 20
+        names = ", ".join(report.unmapped[:20]) + (f" and {more} more" if more > 0 else "")
+        out.out(f"\nKept as custom fields: {names}")
     for skipped in report.skipped:
         out.note(f"skipped: {skipped.item}: {skipped.reason}")
     for warning in report.warnings:

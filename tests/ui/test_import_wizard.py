@@ -18,7 +18,7 @@ from ui.desktop import worker
 from ui.desktop.importwizard import MAPPING, RUN, SOURCE, SUMMARY, TARGET, ImportWizard
 from ui.desktop.importwizard_mapping import MASK, SAMPLE, MappingModel
 from ui.desktop.importwizard_mapping import TARGET as TARGET_COLUMN
-from ui.desktop.importwizard_parts import attachments_note
+from ui.desktop.importwizard_parts import attachments_note, kept_as_custom
 from ui.desktop.importwizard_preview import NEW
 from vault.templates import BUILTIN_TEMPLATES
 
@@ -339,6 +339,14 @@ def test_the_summary_lists_what_was_skipped(qtbot, unlocked, tmp_path: Path) -> 
     reason = wizard.summary.skipped.index(0, 1).data()
     assert reason == "unknown record type 'spaceship'"
     wizard.reject()
+
+
+def test_a_long_list_of_custom_fields_is_cut_at_twenty(qtbot) -> None:
+    widget = QWidget()
+    qtbot.addWidget(widget)
+    names = [f"Field {n}" for n in range(1, 24)]
+    assert kept_as_custom(widget, names[:2]) == "Kept as custom fields: Field 1, Field 2"
+    assert kept_as_custom(widget, names).endswith("Field 19, Field 20 and 3 more")
 
 
 def test_a_headline_names_attachments_only_when_there_are_some(qtbot) -> None:

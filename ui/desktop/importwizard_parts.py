@@ -226,6 +226,20 @@ def attachments_note(widget: QWidget, count: int) -> str:
     return widget.tr("; {count} attachments").format(count=count)
 
 
+SHOWN_NAMES = 20
+"""Custom field names listed by name; an import from a wide export can keep hundreds."""
+
+
+def kept_as_custom(widget: QWidget, names: list[str]) -> str:
+    """The report line naming the fields kept as custom fields (the first twenty)."""
+    text = ", ".join(names[:SHOWN_NAMES])
+    if len(names) > SHOWN_NAMES:
+        text = widget.tr("{names} and {more} more").format(
+            names=text, more=len(names) - SHOWN_NAMES
+        )
+    return widget.tr("Kept as custom fields: {names}").format(names=text)
+
+
 def emit_complete(page: QWizardPage) -> None:
     """Tell the wizard that ``page``'s Next button may have changed."""
     emit(page.completeChanged)

@@ -34,6 +34,7 @@ from ui.desktop.importwizard_parts import (
     attachments_note,
     emit_complete,
     fit_columns,
+    kept_as_custom,
 )
 from ui.desktop.tablemodel import RowsModel, make_table
 from ui.desktop.worker import JobControl
@@ -220,9 +221,7 @@ class TargetPage(QWizardPage):
         ]
         lines += [self.tr("Warning: {text}").format(text=w) for w in report.warnings]
         if report.unmapped:
-            lines.append(
-                self.tr("Kept as custom fields: {names}").format(names=", ".join(report.unmapped))
-            )
+            lines.append(kept_as_custom(self, report.unmapped))
         self.problems.setPlainText("\n".join(lines))
 
     def _groups_text(self, report: ImportReport) -> str:

@@ -21,7 +21,13 @@ from PySide6.QtWidgets import (
 )
 
 from importers.base import ImportReport
-from ui.desktop.importwizard_parts import InlineMessage, JobPage, attachments_note, fit_columns
+from ui.desktop.importwizard_parts import (
+    InlineMessage,
+    JobPage,
+    attachments_note,
+    fit_columns,
+    kept_as_custom,
+)
 from ui.desktop.tablemodel import RowsModel, make_table
 from vault.errors import VaultError
 
@@ -130,9 +136,7 @@ class SummaryPage(QWizardPage):
             widget.setVisible(bool(report.skipped))
         lines = list(report.warnings)
         if report.unmapped:
-            lines.append(
-                self.tr("Kept as custom fields: {names}").format(names=", ".join(report.unmapped))
-            )
+            lines.append(kept_as_custom(self, report.unmapped))
         self.warnings.setPlainText("\n".join(lines))
         if report.imported:
             self.note.show_ok(
