@@ -42,7 +42,7 @@ def title_key(row: ListRow) -> str:
 
 
 def tags(conn: sqlite3.Connection, scope_ids: Iterable[str]) -> list[str]:
-    """Every tag of a live record in ``scope_ids``, once ignoring case, sorted ignoring case.
+    """Every tag of a live record in ``scope_ids``, once ignoring case, in text order.
 
     Where a tag is spelt in more than one way ("VPN", "vpn"), the spelling of
     the most recently changed record that uses one of them wins.
@@ -64,7 +64,7 @@ def tags(conn: sqlite3.Connection, scope_ids: Iterable[str]) -> list[str]:
     if clashes:
         _prefer_recent(conn, scopes, sets, spellings, clashes)
     chosen = [next(iter(found)) for found in spellings.values()]
-    return sorted(chosen, key=lambda tag: (tag.casefold(), tag))
+    return sorted(chosen, key=lambda tag: (text_order(tag), tag))
 
 
 def _decoded(text: str) -> list[str]:

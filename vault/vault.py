@@ -31,6 +31,7 @@ from vault.keyring import (
 )
 from vault.members import MemberOps
 from vault.model import Attachment, CheckReport, Client, Member, Record
+from vault.ordering import text_order
 from vault.recordstore import RecordStore
 from vault.sync.conflicts import ConflictOps
 
@@ -804,13 +805,13 @@ class Vault(RecordStore, MemberOps, ConflictOps):
         return self._ring().readable_scopes(self._conn)
 
     def clients(self) -> list[Client]:
-        """Clients the unlocked member can read, sorted by name."""
+        """Clients the unlocked member can read, sorted by name (numbers by value)."""
         readable = self.readable_scopes()
         rows = self._conn.execute(  # every label in one query: 1,000 queries cost ~40 ms
             f"SELECT id, {self._LABEL_COLUMNS} FROM scopes WHERE kind = 'client'"  # noqa: S608
         ).fetchall()
         found = [Client(r["id"], self.scope_name(r["id"], r)) for r in rows if r["id"] in readable]
-        return sorted(found, key=lambda c: c.name.casefold())
+        return sorted(found, key=lambda c: text_order(c.name))
 
     def add_client(self, name: str) -> Client:
         """Create a client: a new scope with its own key."""

@@ -32,6 +32,7 @@ from ui.desktop.crash import show_crash
 from ui.desktop.tablemodel import RowsModel, make_table
 from ui.desktop.worker import JobControl
 from vault.errors import VaultError
+from vault.ordering import text_order
 from vault.vault import Vault
 
 log = logging.getLogger(__name__)
@@ -347,7 +348,7 @@ class ClientOverview(QDialog):
                 value = float(facts.get(r.id, {}).get("escalation_order", "") or 99)
             except ValueError:
                 value = 99.0
-            return value, r.title.casefold()
+            return value, text_order(r.title)
 
         parts.append(f"<h3>{escape(self.tr('Key contacts and escalation'))}</h3><ol>")
         for c in sorted(contacts, key=order)[:KEY_CONTACTS]:
