@@ -199,10 +199,12 @@ def run_sitebook_command(xml: Path, pycache: Path) -> dict:
 _LAUNCHER = """
 import json, os, subprocess, sys, time
 start = time.perf_counter()
-child = subprocess.Popen(sys.argv[1:], stderr=subprocess.DEVNULL)
+child = subprocess.Popen(sys.argv[1:], stderr=subprocess.PIPE)
+errors = child.stderr.read()  # progress lines; the tail tells why a run failed
 _, status, usage = os.wait4(child.pid, 0)
 json.dump({"code": os.waitstatus_to_exitcode(status), "wall": time.perf_counter() - start,
-           "cpu": usage.ru_utime + usage.ru_stime, "rss_kib": usage.ru_maxrss}, sys.stderr)
+           "cpu": usage.ru_utime + usage.ru_stime, "rss_kib": usage.ru_maxrss,
+           "errors": errors[-2000:].decode("utf-8", "replace")}, sys.stderr)
 """
 """Runs a command and reports its wall time, CPU time and peak RSS on stderr.
 
@@ -224,7 +226,7 @@ def _measured(argv: list[str], *, env: dict | None = None, stdin: str = "") -> d
     )
     figures = json.loads(done.stderr)
     if figures["code"] != 0:
-        raise subprocess.CalledProcessError(figures["code"], argv, done.stdout)
+        raise subprocess.CalledProcessError(figures["code"], argv, done.stdout, figures["errors"])
     return {
         "total_s": figures["wall"],
         "total_cpu": figures["cpu"],
@@ -338,14 +340,21 @@ def main() -> None:
     print(f"{'':36}{'fixed s':>10}{'fixed CPU':>10}{'entries/s':>11}{'CPU/s':>9}")
     rates: dict[str, float] = {}
     for label, big, little in (
-        ("sitebook import command", command, command_small),
-        ("keepassxc-cli import", keepassxc, keepassxc_small),
+        ()
+        if n <= 2 * WARM_UP_ENTRIES
+        else (
+            ("sitebook import command", command, command_small),
+            ("keepassxc-cli import", keepassxc, keepassxc_small),
+        )
     ):
         if little is None:
             continue
         extra = n - WARM_UP_ENTRIES
-        rate = extra / max(big["total_s"] - little["total_s"], 1e-9)
-        rates[label] = cpu_rate = extra / max(big["total_cpu"] - little["total_cpu"], 1e-9)
+        if big["total_s"] <= little["total_s"] or big["total_cpu"] <= little["total_cpu"]:
+            print(f"{label:36}(the small run took as long: too noisy to tell)")
+            continue
+        rate = extra / (big["total_s"] - little["total_s"])
+        rates[label] = cpu_rate = extra / (big["total_cpu"] - little["total_cpu"])
         print(
             f"{label:36}{little['total_s']:>10.2f}{little['total_cpu']:>10.2f}"
             f"{rate:>11,.0f}{cpu_rate:>9,.0f}"
