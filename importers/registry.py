@@ -201,7 +201,7 @@ def named(name: str, path: Path) -> Format:
     if likely:
         raise ImportInputError(
             f"looks like {likely[0].label} ({likely[0].name}), not {chosen.label}; "
-            f"name {likely[0].name} or leave the format out",
+            f"import it as {likely[0].name}, or let Sitebook recognise the format",
             file=path,
         )
     return chosen

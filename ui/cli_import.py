@@ -117,8 +117,9 @@ def _refuse_csv_options_elsewhere(
     name = format_name or registry.sniff(path).name
     if name != "csv":
         options = " and ".join(f"--{option}" for option in given)
+        verb = "apply" if len(given) > 1 else "applies"
         raise UsageError(
-            f"{options} apply to plain CSV files (format csv); {path.name} is {name}, "
+            f"{options} {verb} to plain CSV files (format csv); {path.name} is {name}, "
             "whose fields Sitebook knows"
         )
 

@@ -107,10 +107,13 @@ def test_a_bad_mapping_is_a_clear_error(run_cli, data: Path, client) -> None:
 def test_map_and_type_are_refused_for_formats_that_know_their_fields(
     run_cli, data: Path, vault: Vault, client
 ) -> None:
-    for extra in (["--map", "Title=title"], ["--type", "configuration"]):
+    for extra, said in (
+        (["--map", "Title=title"], "--map applies to"),
+        (["--type", "configuration", "--map", "Title=title"], "--map and --type apply to"),
+    ):
         result = run_cli("import", str(data / "keepass.xml"), "--client", client.name, *extra)
         assert result.code == 2
-        assert "apply to plain CSV files (format csv); keepass.xml is keepass-xml" in result.err
+        assert f"{said} plain CSV files (format csv); keepass.xml is keepass-xml" in result.err
     vault.refresh()
     assert vault.list_records() == []  # refused before anything was read or written
 

@@ -485,7 +485,7 @@ def test_naming_a_format_the_file_plainly_is_not_says_what_it_looks_like(data: P
         with pytest.raises(ImportInputError) as caught:
             importers.read(data / "chrome.csv", wrong)
         assert "looks like Chrome / Edge / Brave passwords CSV (chrome-csv)" in str(caught.value)
-        assert "name chrome-csv or leave the format out" in str(caught.value)
+        assert "import it as chrome-csv, or let Sitebook recognise the format" in str(caught.value)
     # naming a format still forces it where no other format is sure of the file
     assert len(importers.read(data / "chrome.csv", "csv").drafts) == 5
     assert importers.read(data / "generic.csv", "chrome-csv").format == "chrome-csv"
