@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import gc
+import os
+import subprocess
+import sys
 import threading
 import time
 import weakref
+from pathlib import Path
 
 import pytest
 import shiboken6
@@ -235,3 +239,47 @@ def test_a_job_whose_window_closed_meanwhile_ends_quietly(qtbot) -> None:
     qtbot.waitUntil(lambda: job._returned.is_set(), timeout=TIMEOUT_MS)
     qtbot.wait(50)
     assert job not in worker._RUNNING
+
+
+_CLOSE_WHILE_REPORTING = """
+import sys, threading, time
+import shiboken6
+from PySide6.QtCore import QCoreApplication, QObject
+from ui.desktop import worker
+
+app = QCoreApplication([])
+for round_ in range(int(sys.argv[1])):
+    owner = QObject()
+    started = threading.Event()
+
+    def work(control, started=started):
+        started.set()
+        for step in range(100_000):
+            control.progress(step, 100_000)
+
+    job = worker.Job(work, parent=owner)
+    job.start()
+    assert started.wait(5)
+    time.sleep(0.0005 * (round_ % 7))
+    shiboken6.delete(owner)  # the window closes while its job reports progress
+    assert job._returned.wait(10)
+    app.processEvents()
+print("closed", round_ + 1, "windows")
+"""
+
+
+def test_closing_windows_while_their_jobs_report_never_crashes(tmp_path: Path) -> None:
+    """Emitting on a job its window was deleting was a use-after-free: a segfault
+    in about one run of 300 closes. In a child process, so a crash is a failure."""
+    script = tmp_path / "close_while_reporting.py"
+    script.write_text(_CLOSE_WHILE_REPORTING)
+    done = subprocess.run(
+        [sys.executable, str(script), "4000"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+    )
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert done.stdout.strip() == "closed 4000 windows"

@@ -56,8 +56,8 @@ STOP_SECONDS = 30.0
 class JobControl:
     """What a running job's callable uses to talk back; safe to call from any thread."""
 
-    def __init__(self, job: Job) -> None:
-        self._job = job
+    def __init__(self, relay: _Relay) -> None:
+        self._relay = relay
         self._cancel = threading.Event()
 
     @property
@@ -73,32 +73,37 @@ class JobControl:
     def progress(self, done: int, total: int) -> None:
         """Report ``done`` of ``total`` (total 0: unknown); raise CancelledError if cancelled."""
         self.check()
-        self._send("_progressed", int(done), int(total))
+        emit(self._relay.progressed, int(done), int(total))
 
     def stage(self, text: str) -> None:
         """Name what the job does now (already translated); progress restarts as unknown."""
         self.check()
-        self._send("_staged", text)
-        self._send("_progressed", 0, 0)
+        emit(self._relay.staged, text)
+        emit(self._relay.progressed, 0, 0)
 
-    def _send(self, name: str, *args: object) -> None:
-        """Emit one of the job's signals; if the job is gone, the work is cancelled.
 
-        A job is deleted with its parent (a wizard or dialog closed while the job
-        runs): nobody is left to show its progress or take its result.
-        """
-        try:
-            emit(getattr(self._job, name), *args)
-        except RuntimeError:  # "Signal source has been deleted"
-            self._cancel.set()
-            raise CancelledError() from None
+class _Relay(QObject):
+    """Carries one job's reports from its pool thread to the job, on the GUI thread.
+
+    A job belongs to a window and is deleted with it, possibly while its pool
+    thread is reporting; emitting on it then was a use-after-free (a segfault
+    when a window closed during a job). Pool threads emit on the relay
+    instead: it belongs to no window, and Qt drops its connections to a job
+    that is gone. Its reports queue on the job, so :meth:`Job.stop` can still
+    hand them over at once.
+    """
+
+    done = Signal(int, object)
+    progressed = Signal(int, int)
+    staged = Signal(str)
 
 
 class Job(QObject):
     """A callable running on the thread pool, reporting back through signals.
 
     Signals are delivered on the GUI thread. A job runs once; create another to
-    run again.
+    run again. A job deleted with its parent while it runs is cancelled, and
+    its outcome goes nowhere.
     """
 
     succeeded = Signal(object)
@@ -108,29 +113,35 @@ class Job(QObject):
     progressed = Signal(int, int)
     staged = Signal(str)
 
-    # Emitted on the worker thread; queued to this object's (the GUI) thread.
-    _done = Signal(int, object)
-    _progressed = Signal(int, int)
-    _staged = Signal(str)
-
     def __init__(self, fn: Callable[[JobControl], Any], parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._fn: Callable[[JobControl], Any] | None = fn  # None once it has run
         self._returned = threading.Event()  # set once the callable has returned or raised
-        self.control = JobControl(self)
+        self._relay = _Relay()  # no parent: no window's closing deletes it
+        self.control = JobControl(self._relay)
         self.running = False
         queued = Qt.ConnectionType.QueuedConnection
-        self._done.connect(self._deliver, queued)
-        self._progressed.connect(self.progressed, queued)
-        self._staged.connect(self.staged, queued)
+        self._relay.done.connect(self._deliver, queued)
+        self._relay.progressed.connect(self.progressed, queued)
+        self._relay.staged.connect(self.staged, queued)
+        self.destroyed.connect(_orphaned(self.control, self._relay))
 
     def start(self, pool: QThreadPool | None = None) -> Job:
         """Queue the callable on ``pool`` (Qt's global pool by default); return self."""
         if self.running:
             raise RuntimeError("this job is already running")
+        fn, self._fn = self._fn, None  # nothing keeps the callable (or its secrets) once run
+        if fn is None:
+            raise RuntimeError("this job has run already")
         self.running = True
         _RUNNING.add(self)
-        (pool or QThreadPool.globalInstance()).start(self._run)
+        control, relay, returned = self.control, self._relay, self._returned
+        handed = [fn]  # emptied by the pool thread: the callable goes before the outcome
+        # The pool thread holds the relay and the control, never the job: the job's
+        # last reference must not go on that thread (Qt objects die on their own).
+        (pool or QThreadPool.globalInstance()).start(
+            lambda: _execute(handed, control, relay, returned)
+        )
         return self
 
     def cancel(self) -> None:
@@ -156,34 +167,11 @@ class Job(QObject):
         QCoreApplication.sendPostedEvents(self, QEvent.Type.MetaCall)
         return not self.running
 
-    def _run(self) -> None:  # on a pool thread
-        fn, self._fn = self._fn, None  # nothing keeps the callable (or its secrets) once run
-        outcome: tuple[int, object]
-        try:
-            if fn is None:
-                raise RuntimeError("this job has run already")
-            outcome = (_OK, fn(self.control))
-        except VaultError as exc:
-            outcome = (_FAILED, _without_frames(exc))
-        except Exception as exc:
-            outcome = (_CRASHED, exc)
-        # Let go of the callable before the outcome is delivered: the GUI thread
-        # may act on it (and expect the secrets gone) before this thread runs on.
-        fn = None
-        if outcome[0] == _OK and self.control.cancelled:
-            outcome = (_FAILED, CancelledError())
-        try:
-            emit(self._done, *outcome)
-        except RuntimeError:  # deleted with its parent while it ran: nobody to deliver to
-            _RUNNING.discard(self)
-            log.info("a background job ended after its window was closed")
-        finally:
-            self._returned.set()
-
     @Slot(int, object)
     def _deliver(self, outcome: int, value: object) -> None:
         self.running = False
         _RUNNING.discard(self)
+        self._relay.deleteLater()  # its pool thread has sent its last report
         if outcome == _OK:
             emit(self.succeeded, value)
         elif outcome == _FAILED:
@@ -193,6 +181,42 @@ class Job(QObject):
             log.error("background job crashed: %s", type(value).__name__)
             emit(self.crashed, value)
         emit(self.finished)
+
+
+def _orphaned(control: JobControl, relay: _Relay) -> Callable[..., None]:
+    """What a job's ``destroyed`` does: cancel its work; nobody will take the outcome."""
+
+    def gone(*_args: object) -> None:
+        control._cancel.set()
+        for job in [j for j in _RUNNING if j.control is control]:
+            _RUNNING.discard(job)
+
+    return gone
+
+
+def _execute(
+    handed: list[Callable[[JobControl], Any]],
+    control: JobControl,
+    relay: _Relay,
+    returned: threading.Event,
+) -> None:  # on a pool thread
+    fn = handed.pop()
+    outcome: tuple[int, object]
+    try:
+        outcome = (_OK, fn(control))
+    except VaultError as exc:
+        outcome = (_FAILED, _without_frames(exc))
+    except Exception as exc:
+        outcome = (_CRASHED, exc)
+    # Let go of the callable before the outcome is delivered: the GUI thread
+    # may act on it (and expect the secrets gone) before this thread runs on.
+    fn = None  # type: ignore[assignment]
+    if outcome[0] == _OK and control.cancelled:
+        outcome = (_FAILED, CancelledError())
+    try:
+        emit(relay.done, *outcome)
+    finally:
+        returned.set()
 
 
 def _without_frames(exc: VaultError) -> VaultError:
