@@ -94,6 +94,10 @@ def test_sort_through_the_proxy_keeps_the_selection(qtbot) -> None:
     titles = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
     assert titles == sorted(titles)
     assert view.currentIndex().data(RECORD_ID_ROLE) == chosen
+    view.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # a reversal: rows move to their mirror
+    titles = [proxy.index(r, 0).data() for r in range(proxy.rowCount())]
+    assert titles == sorted(titles, reverse=True)
+    assert view.currentIndex().data(RECORD_ID_ROLE) == chosen
 
 
 def test_100k_rows_fill_and_sort_on_the_worker(qtbot) -> None:

@@ -434,7 +434,7 @@ class CatalogTableModel(QAbstractTableModel):
         previous, self._sorted = self._sorted, (column, order)
         if previous is not None and previous[0] == column and self.sort_job is None:
             if previous[1] != order:
-                self._show_order(self._rows[::-1])
+                self._show_order(self._rows[::-1], reversal=True)
             else:
                 emit(self.sort_finished)
             return
@@ -456,13 +456,29 @@ class CatalogTableModel(QAbstractTableModel):
 
         self.sort_job = worker.run(work, on_success=done, parent=self)
 
-    def _show_order(self, rows: list[Row], positions: dict[str, int] | None = None) -> None:
+    def _show_order(
+        self,
+        rows: list[Row],
+        positions: dict[str, int] | None = None,
+        *,
+        reversal: bool = False,
+    ) -> None:
         """Show the same rows in a new order, keeping the view's selection on its records.
 
         ``positions``: each record id's row in ``rows``, if known (else built when needed).
+        ``reversal``: ``rows`` is the current order reversed, so each held row moves to
+        its mirror position; no pass over 100,000 rows on the GUI thread to find them.
         """
         emit(self.layoutAboutToBeChanged)
         persistent = self.persistentIndexList()
+        last = len(rows) - 1
+        if reversal and persistent:
+            moved = [self.index(last - i.row(), i.column()) for i in persistent]
+            self._rows, self._positions, self._scanned = rows, None, False
+            self.changePersistentIndexList(persistent, moved)
+            emit(self.layoutChanged)
+            emit(self.sort_finished)
+            return
         old_ids = [self._rows[i.row()][_ID] for i in persistent]
         old_columns = [i.column() for i in persistent]
         self._rows = rows
