@@ -124,7 +124,7 @@ class Job(QObject):
         self._relay.done.connect(self._deliver, queued)
         self._relay.progressed.connect(self.progressed, queued)
         self._relay.staged.connect(self.staged, queued)
-        self.destroyed.connect(_orphaned(self.control, self._relay))
+        self.destroyed.connect(_orphaned(self.control))
 
     def start(self, pool: QThreadPool | None = None) -> Job:
         """Queue the callable on ``pool`` (Qt's global pool by default); return self."""
@@ -183,7 +183,7 @@ class Job(QObject):
         emit(self.finished)
 
 
-def _orphaned(control: JobControl, relay: _Relay) -> Callable[..., None]:
+def _orphaned(control: JobControl) -> Callable[..., None]:
     """What a job's ``destroyed`` does: cancel its work; nobody will take the outcome."""
 
     def gone(*_args: object) -> None:
