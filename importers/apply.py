@@ -30,6 +30,7 @@ from dataclasses import dataclass, field, replace
 
 from importers.base import (
     PREVIEW_ROWS,
+    UNTITLED,
     AttachmentDraft,
     ImportReport,
     Parsed,
@@ -38,7 +39,6 @@ from importers.base import (
 )
 from importers.fitting import (
     MAX_CLIENT_NAME,
-    UNTITLED,
     Fitted,
     clean_label,
     fit,

@@ -118,6 +118,9 @@ class Skipped:
     reason: str
 
 
+UNTITLED = "Untitled"
+"""The title of an item that has none and nothing to name it by (a URL, a user name)."""
+
 DATES_LEFT_OUT = (
     "The file's own dates (created, changed, of earlier versions) are not kept: each "
     "record and its earlier versions carry the date of this import."

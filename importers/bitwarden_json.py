@@ -30,7 +30,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from importers.base import ImportOptions, Parsed, RecordDraft, Revision
+from importers.base import UNTITLED, ImportOptions, Parsed, RecordDraft, Revision
 from importers.fitting import clean_label
 from importers.inputs import MAX_ITEMS, expect, parse_json, read_bytes, text_of
 from importers.registry import Format, Probe
@@ -253,7 +253,7 @@ def read_items(data: Any, file: object, options: ImportOptions) -> Parsed:
             )
         if not draft.title.strip():
             draft.title = (
-                draft.fields.get("url", "") or draft.fields.get("username", "") or "Untitled"
+                draft.fields.get("url", "") or draft.fields.get("username", "") or UNTITLED
             )
         parsed.add(draft)
     return parsed

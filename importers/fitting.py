@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-from importers.base import AttachmentDraft, unique_name
+from importers.base import UNTITLED, AttachmentDraft, unique_name
 from vault.fields import (
     MAX_FIELD_NAME,
     MAX_LENGTH,
@@ -28,7 +28,6 @@ from vault.fields import (
 from vault.recordstore import MAX_TAG, MAX_TITLE
 from vault.templates import Template
 
-UNTITLED = "Untitled"
 FULL_TITLE = "Full title"
 MAX_CLIENT_NAME = 200
 

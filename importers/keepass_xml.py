@@ -44,6 +44,7 @@ from xml.etree.ElementTree import Element
 from crypto import totp
 from crypto.errors import TotpError
 from importers.base import (
+    UNTITLED,
     AttachmentDraft,
     ImportOptions,
     Parsed,
@@ -327,7 +328,7 @@ def _fallback_title(strings: _Strings) -> str:
     url = strings.fields.get("url", "").strip()
     if url:
         return re.sub(r"^[a-z][a-z0-9+.-]*://", "", url, flags=re.I).split("/")[0] or url
-    return strings.fields.get("username", "").strip() or "Untitled"
+    return strings.fields.get("username", "").strip() or UNTITLED
 
 
 def _entry(

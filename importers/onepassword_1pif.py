@@ -29,7 +29,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from importers.base import ImportOptions, Parsed, RecordDraft, Revision
+from importers.base import UNTITLED, ImportOptions, Parsed, RecordDraft, Revision
 from importers.inputs import MAX_ITEMS, decode_text, expect, parse_json, read_bytes, text_of
 from importers.registry import Format, Probe
 from vault.errors import ImportInputError
@@ -192,7 +192,7 @@ def _item(
             fields["password"] = text_of(entry.get("value"))
             draft.history.append(Revision(title, fields, dict(draft.custom)))
     if not draft.title.strip():
-        draft.title = draft.fields.get("url") or draft.fields.get("username") or "Untitled"
+        draft.title = draft.fields.get("url") or draft.fields.get("username") or UNTITLED
     parsed.add(draft)
 
 

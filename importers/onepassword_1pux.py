@@ -29,7 +29,14 @@ import datetime
 from pathlib import Path
 from typing import Any
 
-from importers.base import AttachmentDraft, ImportOptions, Parsed, RecordDraft, Revision
+from importers.base import (
+    UNTITLED,
+    AttachmentDraft,
+    ImportOptions,
+    Parsed,
+    RecordDraft,
+    Revision,
+)
 from importers.inputs import MAX_ITEMS, Tree, expect, parse_json, text_of
 from importers.registry import Format, Probe
 from vault.errors import ImportInputError
@@ -206,7 +213,7 @@ def _item(
             fields["password"] = text_of(entry.get("value"))
             draft.history.append(Revision(title, fields, dict(draft.custom)))
     if not draft.title.strip():
-        draft.title = draft.fields.get("url") or draft.fields.get("username") or "Untitled"
+        draft.title = draft.fields.get("url") or draft.fields.get("username") or UNTITLED
     parsed.add(draft)
 
 
