@@ -193,11 +193,7 @@ def named(name: str, path: Path) -> Format:
     found = probe(path)
     if (found.is_dir and not chosen.folder) or _score(chosen, found) > 0:
         return chosen
-    likely = [
-        fmt
-        for fmt in formats().values()
-        if fmt is not chosen and (fmt.folder or not found.is_dir) and _score(fmt, found) >= SURE
-    ]
+    likely = [fmt for score, fmt in _scores(found) if fmt is not chosen and score >= SURE]
     if likely:
         raise ImportInputError(
             f"looks like {likely[0].label} ({likely[0].name}), not {chosen.label}; "
@@ -214,6 +210,14 @@ def _score(fmt: Format, found: Probe) -> int:
         return 0
 
 
+def _scores(found: Probe) -> list[tuple[int, Format]]:
+    """Every format that may read ``found`` and recognises it, with its score."""
+    scored = [
+        (_score(fmt, found), fmt) for fmt in formats().values() if fmt.folder or not found.is_dir
+    ]
+    return [(score, fmt) for score, fmt in scored if score > 0]
+
+
 def sniff(path: Path) -> Format:
     """The format of a file or folder, from its content.
 
@@ -221,14 +225,7 @@ def sniff(path: Path) -> Format:
         ImportInputError: Nothing recognises it, or two formats are equally sure
             (the message says which, so the person can name one).
     """
-    found = probe(path)
-    scores: list[tuple[int, str]] = []
-    for fmt in formats().values():
-        if found.is_dir and not fmt.folder:
-            continue
-        score = _score(fmt, found)
-        if score > 0:
-            scores.append((score, fmt.name))
+    scores = [(score, fmt.name) for score, fmt in _scores(probe(path))]
     if not scores:
         raise ImportInputError(
             "is not in a format Sitebook recognises; name the format "
