@@ -118,6 +118,9 @@ class Skipped:
     reason: str
 
 
+SHOWN_UNMAPPED = 20
+"""Names of fields kept as custom fields that a report lists; the rest are counted."""
+
 UNTITLED = "Untitled"
 """The title of an item that has none and nothing to name it by (a URL, a user name)."""
 
@@ -211,6 +214,14 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     preview: list[dict[str, Any]] = field(default_factory=list)
     record_ids: list[str] = field(default_factory=list)
+
+    def unmapped_shown(self) -> tuple[list[str], int]:
+        """The custom field names a report lists by name, and how many more there are.
+
+        A wide export can keep hundreds; the CLI and the window name the first
+        :data:`SHOWN_UNMAPPED`.
+        """
+        return self.unmapped[:SHOWN_UNMAPPED], max(0, len(self.unmapped) - SHOWN_UNMAPPED)
 
     @property
     def imported(self) -> int:

@@ -180,8 +180,8 @@ def _text_report(out: _Output, report: ImportReport, path: Path, client: str) ->
         for line in table(("ACTION", "TYPE", "TITLE", "CLIENT"), rows):
             out.out("  " + line)
     if report.unmapped:
-        more = len(report.unmapped) - 20
-        names = ", ".join(report.unmapped[:20]) + (f" and {more} more" if more > 0 else "")
+        shown, more = report.unmapped_shown()
+        names = ", ".join(shown) + (f" and {more} more" if more else "")
         out.out(f"\nKept as custom fields: {names}")
     for skipped in report.skipped:
         out.note(f"skipped: {skipped.item}: {skipped.reason}")

@@ -13,6 +13,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget, QWizard
 
 from bench.bench_import import generate
+from importers.base import ImportReport
 from tests.ui.conftest import OFFSCREEN_NOISE, SIGNAL_TIMEOUT_MS, unlock
 from ui.desktop import worker
 from ui.desktop.importwizard import MAPPING, RUN, SOURCE, SUMMARY, TARGET, ImportWizard
@@ -345,8 +346,9 @@ def test_a_long_list_of_custom_fields_is_cut_at_twenty(qtbot) -> None:
     widget = QWidget()
     qtbot.addWidget(widget)
     names = [f"Field {n}" for n in range(1, 24)]
-    assert kept_as_custom(widget, names[:2]) == "Kept as custom fields: Field 1, Field 2"
-    assert kept_as_custom(widget, names).endswith("Field 19, Field 20 and 3 more")
+    few, many = ImportReport("csv", unmapped=names[:2]), ImportReport("csv", unmapped=names)
+    assert kept_as_custom(widget, few) == "Kept as custom fields: Field 1, Field 2"
+    assert kept_as_custom(widget, many).endswith("Field 19, Field 20 and 3 more")
 
 
 def test_a_headline_names_attachments_only_when_there_are_some(qtbot) -> None:

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
+from importers.base import ImportReport
 from ui.desktop import worker
 from ui.desktop.signals import emit
 from ui.desktop.unlock import ERROR_STYLE
@@ -226,17 +227,12 @@ def attachments_note(widget: QWidget, count: int) -> str:
     return widget.tr("; {count} attachments").format(count=count)
 
 
-SHOWN_NAMES = 20
-"""Custom field names listed by name; an import from a wide export can keep hundreds."""
-
-
-def kept_as_custom(widget: QWidget, names: list[str]) -> str:
+def kept_as_custom(widget: QWidget, report: ImportReport) -> str:
     """The report line naming the fields kept as custom fields (the first twenty)."""
-    text = ", ".join(names[:SHOWN_NAMES])
-    if len(names) > SHOWN_NAMES:
-        text = widget.tr("{names} and {more} more").format(
-            names=text, more=len(names) - SHOWN_NAMES
-        )
+    shown, more = report.unmapped_shown()
+    text = ", ".join(shown)
+    if more:
+        text = widget.tr("{names} and {more} more").format(names=text, more=more)
     return widget.tr("Kept as custom fields: {names}").format(names=text)
 
 

@@ -221,7 +221,7 @@ class TargetPage(QWizardPage):
         ]
         lines += [self.tr("Warning: {text}").format(text=w) for w in report.warnings]
         if report.unmapped:
-            lines.append(kept_as_custom(self, report.unmapped))
+            lines.append(kept_as_custom(self, report))
         self.problems.setPlainText("\n".join(lines))
 
     def _groups_text(self, report: ImportReport) -> str:

@@ -136,7 +136,7 @@ class SummaryPage(QWizardPage):
             widget.setVisible(bool(report.skipped))
         lines = list(report.warnings)
         if report.unmapped:
-            lines.append(kept_as_custom(self, report.unmapped))
+            lines.append(kept_as_custom(self, report))
         self.warnings.setPlainText("\n".join(lines))
         if report.imported:
             self.note.show_ok(
